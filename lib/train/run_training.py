@@ -1,0 +1,118 @@
+"""Build a training run from a config (device, data, model, actor, optimiser, trainer) and run it."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import torch
+
+from lib.config.seqtrack.config import Config, ConfigError
+from lib.models.seqtrack import build_seqtrack
+from lib.train.actors.seqtrack import build_actor
+from lib.train.data.builder import build_train_dataset, collate_frames_first
+from lib.train.optim import build_optimizer
+from lib.train.trainers.base_trainer import RunPaths
+from lib.train.trainers.ltr_trainer import LTRTrainer
+from lib.utils.distributed import DistInfo, destroy_distributed, init_distributed
+from lib.utils.local_settings import resolve_lasot_root
+from lib.utils.logging_setup import setup_logging
+from lib.utils.run_metrics import MetricsWriter
+from lib.utils.seeding import configure_determinism, seed_everything
+
+logger = logging.getLogger(__name__)
+
+
+def resolve_device(spec: str, dist_info: DistInfo) -> torch.device:
+    """``TRAIN.DEVICE``: 'auto' = this process's GPU when CUDA is present, else the CPU."""
+    if spec == "auto":
+        spec = "cuda" if torch.cuda.is_available() else "cpu"
+    device = torch.device(spec)
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ConfigError(f"TRAIN.DEVICE is {spec!r} but CUDA is not available; use 'cpu' or 'auto'")
+        if device.index is None:
+            device = torch.device("cuda", dist_info.local_rank)
+        torch.cuda.set_device(device)
+    return device
+
+
+def _draw_curves(trainer: LTRTrainer) -> None:
+    """Refresh the run's Loss / IoU curves after each epoch; a plotting failure never stops training."""
+    try:
+        from lib.utils.plotting import plot_training_curves
+        from lib.utils.run_metrics import read_metrics
+
+        records = read_metrics(trainer.paths.metrics_file)
+        plot_training_curves({trainer.paths.config_name: records}, trainer.paths.curves_file, intervals=True)
+    except Exception as exc:  # plotting is a convenience: report and go on
+        logger.warning("could not draw the training curves: %s", exc)
+
+
+def _wrap_ddp(net: torch.nn.Module, device: torch.device, dist_info: DistInfo) -> torch.nn.Module:
+    if not dist_info.enabled:
+        return net
+    device_ids = [device.index] if device.type == "cuda" else None
+    return torch.nn.parallel.DistributedDataParallel(net, device_ids=device_ids)
+
+
+def run_training(cfg: Config, config_name: str, save_dir: str | Path, resume: str | None = None,
+                 lasot_dir: str | None = None, restore_rng: bool = True, checkpoint_hooks=()) -> LTRTrainer:
+    """Train ``cfg`` into ``save_dir``; ``resume`` is a checkpoint path, 'auto', or None/'' (fresh).
+
+    ``checkpoint_hooks`` are called on rank 0 as ``hook(path, state)`` after every checkpoint is written
+    (uploads, copies). ``restore_rng=False`` exists for the negative control of the resume tests.
+    """
+    device_type = "cuda" if cfg.TRAIN.DEVICE.startswith("cuda") or (
+        cfg.TRAIN.DEVICE == "auto" and torch.cuda.is_available()) else "cpu"
+    dist_info = init_distributed(device_type)
+    try:
+        return _run(cfg, config_name, Path(save_dir), resume, lasot_dir, restore_rng, dist_info,
+                    list(checkpoint_hooks))
+    finally:
+        destroy_distributed()
+
+
+def _run(cfg, config_name, save_dir, resume, lasot_dir, restore_rng, dist_info, hooks) -> LTRTrainer:
+    paths = RunPaths(save_dir, config_name)
+    setup_logging(paths.log_file, dist_info.rank)
+    device = resolve_device(cfg.TRAIN.DEVICE, dist_info)
+    configure_determinism(cfg.TRAIN.DETERMINISTIC, device)
+    logger.info("Training seqtrack/%s on %s (%d process%s) into %s", config_name, device, dist_info.world_size,
+                "es" if dist_info.world_size > 1 else "", save_dir)
+    seed_everything(cfg.TRAIN.SEED)  # the initial weights depend on the seed only
+
+    dataset = build_train_dataset(cfg, resolve_lasot_root(lasot_dir))
+    net = build_seqtrack(cfg).to(device)
+    logger.info("Model: %d parameters", sum(p.numel() for p in net.parameters()))
+    optimizer, lr_scheduler = build_optimizer(cfg, net, device)
+    net = _wrap_ddp(net, device, dist_info)
+    actor = build_actor(cfg, net)
+    grad_scaler = torch.amp.GradScaler(device.type, enabled=False)  # bf16 autocast needs no loss scaling
+
+    metrics_writer = tb_writer = None
+    if dist_info.is_main:
+        metrics_writer = MetricsWriter(paths.metrics_file)
+        from torch.utils.tensorboard import SummaryWriter  # imported late: it is slow to import
+
+        tb_writer = SummaryWriter(log_dir=str(paths.tensorboard_dir))
+    trainer = LTRTrainer(actor, dataset, collate_frames_first, optimizer, lr_scheduler, grad_scaler, cfg, paths,
+                         dist_info, device, metrics_writer=metrics_writer, tb_writer=tb_writer,
+                         after_epoch=_draw_curves)
+    trainer.checkpoint_hooks.extend(hooks)
+    resume = resume or cfg.TRAIN.RESUME_PATH
+    if resume:
+        path, state = trainer.resolve_resume(resume)
+        if path is not None:
+            trainer.load_state(path, state, restore_rng=restore_rng)
+            if metrics_writer is not None:
+                metrics_writer.write({"kind": "resume", "epoch": int(state["epoch"]),
+                                      "samples": int(state["samples_in_epoch"]), "path": str(Path(path).resolve()),
+                                      "time": time.time()})
+    try:
+        trainer.train(cfg.TRAIN.EPOCH)
+    finally:
+        if tb_writer is not None:
+            tb_writer.close()
+    return trainer

@@ -1,0 +1,207 @@
+"""The epoch loop: seeded per-epoch data, the optimisation step, timed logging, checkpoints."""
+
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import nullcontext
+from functools import partial
+
+import torch
+from torch.utils.data import DataLoader, Sampler
+
+from lib.config.seqtrack.config import ConfigError
+from lib.train.trainers.base_trainer import BaseTrainer
+from lib.train.trainers.progress import ProgressClock, StatMeter
+from lib.utils.logging_setup import format_hms
+from lib.utils.seeding import derive_epoch_seed, seed_everything
+
+logger = logging.getLogger(__name__)
+
+
+class EpochBatchSampler(Sampler):
+    """Index batches of one epoch for one process, starting at a given global batch.
+
+    Global batch ``k`` holds sample indices ``[k*G, (k+1)*G)`` with ``G = batch_size * world_size``;
+    process ``r`` takes the ``r``-th slice of each. Sample indices do not depend on the worker count, and a
+    mid-epoch resume starts at a later batch instead of replaying the earlier ones.
+    """
+
+    def __init__(self, num_batches: int, batch_size: int, world_size: int, rank: int, start_batch: int = 0):
+        self.num_batches = num_batches
+        self.batch_size = batch_size
+        self.world_size = world_size
+        self.rank = rank
+        self.start_batch = start_batch
+
+    def __iter__(self):
+        global_batch = self.batch_size * self.world_size
+        for k in range(self.start_batch, self.num_batches):
+            first = k * global_batch + self.rank * self.batch_size
+            yield list(range(first, first + self.batch_size))
+
+    def __len__(self) -> int:
+        return self.num_batches - self.start_batch
+
+
+def _seed_worker(worker_id: int, epoch_seed: int) -> None:
+    """Seed a DataLoader worker's global generators (the data path itself uses per-sample generators)."""
+    import cv2  # local: only the workers need it here
+
+    cv2.setNumThreads(1)
+    seed_everything((epoch_seed * 1000 + worker_id) % 2**63)
+
+
+class LTRTrainer(BaseTrainer):
+    """Runs epochs of ``actor`` over ``dataset`` with the optimiser, scheduler and logging."""
+
+    def __init__(self, actor, dataset, collate_fn, optimizer, lr_scheduler, grad_scaler, cfg, paths,
+                 dist_info, device: torch.device, metrics_writer=None, tb_writer=None, after_epoch=None):
+        super().__init__(actor.net, optimizer, lr_scheduler, grad_scaler, cfg, paths, dist_info)
+        self.actor = actor
+        self.dataset = dataset
+        self.collate_fn = collate_fn
+        self.device = device
+        self.metrics_writer = metrics_writer  # rank 0 only
+        self.tb_writer = tb_writer  # rank 0 only
+        self.after_epoch = after_epoch  # rank 0 callback(trainer), e.g. to draw the curves
+        self.meter = StatMeter(device)
+        self.amp = bool(cfg.TRAIN.AMP) and device.type == "cuda"
+        if cfg.TRAIN.AMP and not self.amp:
+            logger.warning("TRAIN.AMP is on but the device is %s: training in fp32 (AMP is CUDA only)", device)
+        train = cfg.TRAIN
+        self.batch_size = train.BATCH_SIZE
+        self.global_batch = train.BATCH_SIZE * dist_info.world_size
+        self.num_batches = cfg.DATA.TRAIN.SAMPLE_PER_EPOCH // self.global_batch
+        if self.num_batches == 0:
+            raise ConfigError(f"DATA.TRAIN.SAMPLE_PER_EPOCH ({cfg.DATA.TRAIN.SAMPLE_PER_EPOCH}) is smaller than "
+                             f"one global batch ({self.global_batch} = BATCH_SIZE x processes)")
+        self.epoch_samples = self.num_batches * self.global_batch
+        if self.epoch_samples != cfg.DATA.TRAIN.SAMPLE_PER_EPOCH:
+            logger.warning("SAMPLE_PER_EPOCH %d is not a multiple of the global batch %d: epochs train %d samples",
+                           cfg.DATA.TRAIN.SAMPLE_PER_EPOCH, self.global_batch, self.epoch_samples)
+        self.clock = ProgressClock(train.LOG_INTERVAL_SAMPLES, time.time())
+        self.last_log_samples = 0
+        self.trainable = [p for p in self.net.parameters() if p.requires_grad]
+
+    # ------------------------------------------------------------------------------- rank state
+    def _extra_rank_state(self) -> dict:
+        return {"stats": self.meter.state_dict(), "last_log_samples": self.clock.last_log_samples}
+
+    def _load_extra_rank_state(self, state: dict) -> None:
+        self.meter.load_state_dict(state["stats"])
+        self.last_log_samples = int(state["last_log_samples"])
+
+    # ------------------------------------------------------------------------------------ loop
+    def epoch_seed(self, epoch: int) -> int:
+        return derive_epoch_seed(self.cfg.TRAIN.SEED, epoch, self.cfg.TRAIN.SEED_MODE)
+
+    def make_loader(self, epoch: int, start_samples: int) -> DataLoader:
+        epoch_seed = self.epoch_seed(epoch)
+        self.dataset.set_epoch_seed(epoch_seed)  # before the iterator: workers copy the dataset then
+        batch_sampler = EpochBatchSampler(self.num_batches, self.batch_size, self.dist.world_size,
+                                          self.dist.rank, start_batch=start_samples // self.global_batch)
+        workers = self.cfg.TRAIN.NUM_WORKER
+        return DataLoader(
+            self.dataset, batch_sampler=batch_sampler, num_workers=workers, collate_fn=self.collate_fn,
+            pin_memory=self.device.type == "cuda",
+            worker_init_fn=partial(_seed_worker, epoch_seed=epoch_seed) if workers else None,
+            # An explicit generator keeps the DataLoader from drawing its base seed from torch's global RNG.
+            generator=torch.Generator().manual_seed(epoch_seed),
+        )
+
+    def train(self, max_epochs: int) -> None:
+        first_epoch = self.epoch + 1
+        if first_epoch > max_epochs:
+            logger.info("Nothing to train: %d of %d epochs already done", self.epoch, max_epochs)
+            return
+        if self.cfg.TRAIN.SEED_MODE == "fixed":
+            logger.warning("TRAIN.SEED_MODE is 'fixed': the same seed is applied every epoch, so every epoch "
+                           "trains on exactly the same samples")
+        run_start = time.time()
+        for epoch in range(first_epoch, max_epochs + 1):
+            self.train_epoch(epoch)
+        logger.info("Finished training: epochs %d-%d in %s hours", first_epoch, max_epochs,
+                    format_hms(time.time() - run_start))
+
+    def train_epoch(self, epoch: int) -> None:
+        start_samples, self.samples_in_epoch = self.samples_in_epoch, 0
+        if start_samples == 0:
+            # The users' requirement: every epoch starts from a reset seed. Mid-epoch resumes restore the
+            # generators from the checkpoint instead.
+            seed_everything(self.epoch_seed(epoch))
+            self.meter = StatMeter(self.device)
+            self.last_log_samples = 0
+        self.clock.start_epoch(epoch, self.epoch_samples, start_samples, self.last_log_samples)
+        self.net.train()
+        epoch_start = time.time()
+        samples = start_samples
+        checkpoint_every = self.cfg.TRAIN.CHECKPOINT_INTERVAL_SAMPLES
+        for batch in self.make_loader(epoch, start_samples):
+            self.train_step(batch)
+            samples += self.global_batch
+            if self.clock.due(samples):
+                self.log_interval(epoch, samples)
+            if checkpoint_every and samples < self.epoch_samples and \
+                    samples // checkpoint_every > (samples - self.global_batch) // checkpoint_every:
+                self.save_checkpoint(samples_in_epoch=samples)
+        self.finish_epoch(epoch, time.time() - epoch_start, samples - start_samples)
+
+    def train_step(self, batch: dict) -> None:
+        batch = {k: v.to(self.device, non_blocking=True) if torch.is_tensor(v) else v for k, v in batch.items()}
+        autocast = torch.autocast("cuda", dtype=torch.bfloat16) if self.amp else nullcontext()
+        with autocast:
+            loss, stats = self.actor(batch)
+        self.optimizer.zero_grad(set_to_none=True)
+        self.grad_scaler.scale(loss).backward()
+        if self.cfg.TRAIN.GRAD_CLIP_NORM > 0:
+            self.grad_scaler.unscale_(self.optimizer)
+            torch.nn.utils.clip_grad_norm_(self.trainable, self.cfg.TRAIN.GRAD_CLIP_NORM)
+        self.grad_scaler.step(self.optimizer)
+        self.grad_scaler.update()
+        self.global_step += 1
+        self.meter.update(stats, self.batch_size)
+
+    def current_lr(self) -> float:
+        return float(self.optimizer.param_groups[-1]["lr"])  # the last group is the decoder's full lr
+
+    def log_interval(self, epoch: int, samples: int) -> None:
+        loss, iou = self.meter.epoch_means(self.dist)
+        loss_interval, iou_interval = self.meter.interval_means(self.dist)
+        self.meter.reset_interval()
+        line = self.clock.line(samples, loss, iou)
+        if not self.dist.is_main:
+            return
+        logger.info(line)
+        record = {"kind": "interval", "epoch": epoch, "samples": samples, "epoch_samples": self.epoch_samples,
+                  "global_step": self.global_step, "loss": loss, "iou": iou, "loss_interval": loss_interval,
+                  "iou_interval": iou_interval, "lr": self.current_lr(), "time": time.time()}
+        if self.metrics_writer is not None:
+            self.metrics_writer.write(record)
+        if self.tb_writer is not None:
+            seen = (epoch - 1) * self.epoch_samples + samples
+            self.tb_writer.add_scalar("Loss/total", loss_interval, seen)
+            self.tb_writer.add_scalar("IoU", iou_interval, seen)
+            self.tb_writer.add_scalar("LearningRate", self.current_lr(), seen)
+
+    def finish_epoch(self, epoch: int, seconds: float, trained_here: int) -> None:
+        loss, iou = self.meter.epoch_means(self.dist)
+        lr = self.current_lr()
+        self.lr_scheduler.step()
+        self.epoch = epoch
+        record = {"kind": "epoch", "epoch": epoch, "samples": self.epoch_samples, "global_step": self.global_step,
+                  "loss": loss, "iou": iou, "lr": lr, "epoch_time": seconds, "time": time.time()}
+        self.history.append(record)
+        if self.dist.is_main:
+            logger.info("Epoch %d done : %d samples , Loss/total: %.5f , IoU: %.5f , lr: %g , epoch time : %s hours"
+                        " , %.2f samples/s", epoch, self.epoch_samples, loss, iou, lr, format_hms(seconds),
+                        trained_here / max(seconds, 1e-9))
+            if self.metrics_writer is not None:
+                self.metrics_writer.write(record)
+            if self.tb_writer is not None:
+                self.tb_writer.add_scalar("Epoch/Loss", loss, epoch)
+                self.tb_writer.add_scalar("Epoch/IoU", iou, epoch)
+                self.tb_writer.flush()
+        self.save_checkpoint(samples_in_epoch=0)
+        if self.dist.is_main and self.after_epoch is not None:
+            self.after_epoch(self)

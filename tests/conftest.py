@@ -1,0 +1,30 @@
+"""Test set-up: the repository root on sys.path, few threads, and shared helpers for end-to-end runs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+torch.set_num_threads(2)
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def synthetic_lasot(tmp_path_factory) -> Path:
+    """A generated LaSOT-layout dataset of mouse and electricfan, shared by the end-to-end tests."""
+    from lib.train.dataset.synthetic import make_synthetic_lasot
+
+    root = tmp_path_factory.mktemp("lasot")
+    make_synthetic_lasot(root, classes=["mouse", "electricfan"], sequences=20, frames=60, size=(160, 120), seed=0)
+    return root

@@ -1,0 +1,73 @@
+"""Helpers of the end-to-end tests: a tiny generated dataset, short training runs, their metrics."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+
+from lib.config.seqtrack.config import config_path, load_config
+from lib.train.checkpoint import checkpoint_name
+from lib.train.run_training import run_training
+from lib.train.trainers.base_trainer import RunPaths
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CONFIG = "seqtrack_tiny"
+
+# Short runs: 6 batches of 8 per epoch, a log line every 16 samples, no DataLoader workers unless asked.
+FAST = {"DATA.TRAIN.SAMPLE_PER_EPOCH": 48, "TRAIN.BATCH_SIZE": 8, "TRAIN.EPOCH": 3,
+        "TRAIN.LOG_INTERVAL_SAMPLES": 16, "TRAIN.NUM_WORKER": 0, "TRAIN.LR_DROP_EPOCH": 2}
+
+
+def tiny_config(**overrides):
+    merged = dict(FAST)
+    merged.update({k.replace("__", "."): v for k, v in overrides.items()})
+    return load_config(config_path(CONFIG), merged)
+
+
+def train(save_dir: Path, lasot_dir: Path, resume=None, restore_rng=True, **overrides):
+    cfg = tiny_config(**overrides)
+    return run_training(cfg, CONFIG, save_dir, resume=resume, lasot_dir=str(lasot_dir), restore_rng=restore_rng)
+
+
+def paths(save_dir: Path) -> RunPaths:
+    return RunPaths(Path(save_dir), CONFIG)
+
+
+def checkpoint(save_dir: Path, epoch: int, samples: int = 0) -> Path:
+    return paths(save_dir).checkpoint_dir / checkpoint_name(epoch, samples)
+
+
+def metrics(save_dir: Path, kind: str) -> dict:
+    """``{(epoch, samples): record}`` of one kind from a run's metrics file (the last record wins)."""
+    records = {}
+    for line in paths(save_dir).metrics_file.read_text().splitlines():
+        record = json.loads(line)
+        if record["kind"] == kind:
+            records[(record["epoch"], record["samples"])] = record
+    return records
+
+
+def figures(save_dir: Path, kind: str) -> dict:
+    """Only the figures that must reproduce exactly (no times)."""
+    keep = ("loss", "iou", "loss_interval", "iou_interval", "lr", "global_step")
+    return {key: {k: r[k] for k in keep if k in r} for key, r in metrics(save_dir, kind).items()}
+
+
+def final_weights(save_dir: Path, epoch: int) -> dict:
+    return torch.load(checkpoint(save_dir, epoch), map_location="cpu", weights_only=True)["net"]
+
+
+def weights_equal(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def run_cli(args: list, timeout: int = 600, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1")
+    env.update(env_extra or {})
+    return subprocess.run([sys.executable, *args], cwd=REPO_ROOT, capture_output=True, text=True,
+                          timeout=timeout, env=env)

@@ -1,0 +1,117 @@
+"""Train SeqTrack: one process (``--mode single``) or several through torchrun (``--mode multiple``)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+EXAMPLES = """examples:
+  python tracking/train.py --script seqtrack --config seqtrack_tiny --save_dir ./output --mode single
+  python tracking/train.py --script seqtrack --config seqtrack_b256 --save_dir ./output --mode multiple --nproc_per_node 8
+  python tracking/train.py --script seqtrack --config seqtrack_b256 --save_dir ./output --resume auto
+  python tracking/train.py --config seqtrack_tiny --save_dir ./output --opts TRAIN.EPOCH 10 DATA.TRAIN.CLASSES "[mouse, bear]"
+
+outputs (under --save_dir):
+  checkpoints/train/seqtrack/<config>/SEQTRACK_ep0001.pth.tar   one full-state checkpoint per epoch
+  logs/seqtrack-<config>.log                                    the log (a line every 50 samples)
+  logs/seqtrack-<config>.metrics.jsonl                          the same figures, machine-readable
+  tensorboard/train/seqtrack/<config>                           TensorBoard scalars
+
+exit codes: 0 done, 1 training failed, 2 bad input (config, data, checkpoint), 130 interrupted
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        description="Train SeqTrack on LaSOT classes with a config from experiments/<script>/.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--script", default="seqtrack", choices=["seqtrack"],
+                        help="training script (experiments/<script>/); only seqtrack (default: %(default)s)")
+    parser.add_argument("--config", default="seqtrack_b256",
+                        help="config name: experiments/seqtrack/<config>.yaml (default: %(default)s)")
+    parser.add_argument("--save_dir", default="./output",
+                        help="root of checkpoints, logs and TensorBoard files (default: %(default)s)")
+    parser.add_argument("--mode", default="single", choices=["single", "multiple"],
+                        help="single: one process; multiple: torchrun with DistributedDataParallel")
+    parser.add_argument("--nproc_per_node", type=int, default=1,
+                        help="processes per machine in --mode multiple (usually the GPU count)")
+    parser.add_argument("--nnodes", type=int, default=1, help="machines in --mode multiple (default: 1)")
+    parser.add_argument("--node_rank", type=int, default=0, help="this machine's rank when --nnodes > 1")
+    parser.add_argument("--master_addr", default="127.0.0.1",
+                        help="address of the node with --node_rank 0 when --nnodes > 1")
+    parser.add_argument("--master_port", type=int, default=29500, help="its port when --nnodes > 1")
+    parser.add_argument("--seed", type=int, default=None, help="overrides TRAIN.SEED")
+    parser.add_argument("--resume", default=None, metavar="PATH|auto",
+                        help="resume from a checkpoint, or 'auto' = the newest valid one of this run "
+                             "(overrides TRAIN.RESUME_PATH)")
+    parser.add_argument("--lasot_dir", default=None,
+                        help="LaSOT root (default: $LASOT_DIR, then local_settings.yaml, then ./data/lasot)")
+    parser.add_argument("--opts", nargs="+", default=[], metavar="KEY VALUE",
+                        help="config overrides as KEY VALUE pairs, e.g. --opts TRAIN.LR 1e-3 TRAIN.EPOCH 10")
+    return parser
+
+
+def _torchrun_command(args, argv: list) -> list:
+    """The torchrun command that runs this script in --mode single in every process."""
+    command = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={args.nproc_per_node}"]
+    if args.nnodes == 1:
+        command.append("--standalone")
+    else:
+        command += [f"--nnodes={args.nnodes}", f"--node_rank={args.node_rank}",
+                    f"--master_addr={args.master_addr}", f"--master_port={args.master_port}"]
+    inner = list(argv)
+    mode_at = inner.index("--mode") if "--mode" in inner else None
+    if mode_at is not None:
+        inner[mode_at + 1] = "single"
+    inner = [a.replace("--mode=multiple", "--mode=single") for a in inner]
+    return command + [str(Path(__file__).resolve())] + inner
+
+
+def _error_message(exc: BaseException) -> str:
+    """The user-facing line of an error, also when a DataLoader worker wrapped it in its traceback."""
+    text = str(exc).strip()
+    if "Original Traceback" in text:
+        text = text.splitlines()[-1].split(": ", 1)[-1]
+    return text
+
+
+def main(argv: list | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    if args.mode == "multiple":
+        if args.nproc_per_node < 1:
+            print("error: --nproc_per_node must be at least 1", file=sys.stderr)
+            return 2
+        return subprocess.run(_torchrun_command(args, argv)).returncode
+
+    from lib.config.seqtrack.config import ConfigError, config_path, load_config
+    from lib.train.checkpoint import CheckpointError
+    from lib.train.data.errors import DatasetError
+    from lib.utils.local_settings import SettingsError
+
+    user_errors = (ConfigError, DatasetError, CheckpointError, SettingsError, FileNotFoundError)
+    try:
+        overrides = list(args.opts)
+        if args.seed is not None:
+            overrides += ["TRAIN.SEED", str(args.seed)]
+        cfg = load_config(config_path(args.config), overrides)
+        from lib.train.run_training import run_training
+
+        run_training(cfg, args.config, args.save_dir, resume=args.resume, lasot_dir=args.lasot_dir)
+    except user_errors as exc:
+        print(f"error: {_error_message(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: resume with --resume auto (the last saved checkpoint is intact)", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    sys.exit(main())
