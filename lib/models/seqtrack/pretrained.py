@@ -1,0 +1,112 @@
+"""Loading MAE-pretrained ViT weights into the SeqTrack encoder, with the position grid resized to the crops."""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+from typing import Mapping
+
+import torch
+import torch.nn.functional as F
+
+from lib.models.seqtrack.vit import VisionTransformer
+
+logger = logging.getLogger(__name__)
+
+# Entries of an MAE checkpoint that the tracker's encoder has no place for: the class token, the MAE
+# decoder (present in the full "visualize" checkpoints) and classification heads of fine-tuned ones.
+_IGNORED_PREFIXES = ("cls_token", "mask_token", "decoder_", "head.", "fc_norm.")
+
+
+def resize_pos_grid(pos_embed: torch.Tensor, grid: tuple[int, int]) -> torch.Tensor:
+    """Square position grid ``(1, N, C)`` (no class token) -> ``(1, grid_h * grid_w, C)``, bicubic."""
+    side = math.isqrt(pos_embed.shape[1])
+    if side * side != pos_embed.shape[1]:
+        raise ValueError(f"position embedding of {pos_embed.shape[1]} tokens is not a square grid")
+    channels = pos_embed.shape[-1]
+    # (1, N, C) -> (1, C, side, side) -> (1, C, gh, gw) -> (1, gh*gw, C)
+    image = pos_embed.float().reshape(1, side, side, channels).permute(0, 3, 1, 2)
+    resized = F.interpolate(image, size=grid, mode="bicubic", align_corners=False)
+    return resized.flatten(2).transpose(1, 2)
+
+
+def _drop_class_position(pos_embed: torch.Tensor) -> torch.Tensor:
+    """MAE's ``(1, 1 + side^2, C)`` -> ``(1, side^2, C)``; a grid without class position is returned as is."""
+    count = pos_embed.shape[1]
+    if math.isqrt(count) ** 2 == count:
+        return pos_embed
+    if math.isqrt(count - 1) ** 2 == count - 1:
+        return pos_embed[:, 1:]
+    raise ValueError(f"pos_embed of {count} tokens is neither a square grid nor a square grid plus a class token")
+
+
+def adapt_mae_state(mae_state: Mapping[str, torch.Tensor], body: VisionTransformer) -> dict:
+    """MAE encoder tensors -> the tracker ViT's state_dict: ignorable entries dropped, positions resized.
+
+    ``pos_embed`` becomes the search grid's positions followed by the template grid's, each resized
+    bicubically from the pretraining grid (14 x 14 for 224-px MAE).
+    """
+    state, ignored = {}, []
+    for key, value in mae_state.items():
+        if key.startswith(_IGNORED_PREFIXES):
+            ignored.append(key)
+        else:
+            state[key] = value
+    if ignored:
+        logger.info("MAE weights: ignoring %d entries the tracker has no use for (%s ...)", len(ignored), ignored[0])
+    if "pos_embed" in state:
+        grid = _drop_class_position(state["pos_embed"])
+        state["pos_embed"] = torch.cat(
+            [resize_pos_grid(grid, body.search_grid), resize_pos_grid(grid, body.template_grid)], dim=1)
+    return state
+
+
+def _check_keys(state: Mapping[str, torch.Tensor], body: VisionTransformer, path: Path) -> None:
+    """Every encoder tensor must be in ``state`` with its shape, and nothing else may be."""
+    expected = body.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    mismatched = [f"{k}: file {tuple(state[k].shape)} vs model {tuple(expected[k].shape)}"
+                  for k in sorted(set(state) & set(expected)) if state[k].shape != expected[k].shape]
+    problems = []
+    if missing:
+        problems.append(f"missing encoder keys {missing}")
+    if unexpected:
+        problems.append(f"unexpected keys {unexpected}")
+    if mismatched:
+        problems.append(f"shape mismatches {mismatched}")
+    if problems:
+        raise ValueError(f"{path} does not fit the encoder ({type(body).__name__}, dim {body.embed_dim}, "
+                         f"patch {body.patch_size}): " + "; ".join(problems))
+
+
+def read_mae_state(path: Path) -> Mapping[str, torch.Tensor]:
+    """The tensors of an MAE checkpoint (a dict with key ``model``, or a bare state_dict)."""
+    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    state = checkpoint.get("model", checkpoint) if isinstance(checkpoint, Mapping) else None
+    if not isinstance(state, Mapping) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ValueError(f"{path} is not an MAE checkpoint: expected a dict with key 'model' holding tensors")
+    return state
+
+
+def load_pretrained_encoder(body: VisionTransformer, path: str, pretrain_type: str = "mae") -> None:
+    """Load ``MODEL.ENCODER.PRETRAINED_PATH`` into ``body``; empty path -> keep random init, with a warning."""
+    if pretrain_type == "scratch":
+        logger.info("MODEL.ENCODER.PRETRAIN_TYPE is 'scratch': the encoder starts from random init")
+        return
+    if not path:
+        logger.warning("MODEL.ENCODER.PRETRAINED_PATH is empty: the encoder starts from RANDOM init, not MAE "
+                       "weights; set it to a local mae_pretrain_vit_base.pth (or _large) to train as the paper did")
+        return
+    if pretrain_type != "mae":
+        raise ValueError(f"MODEL.ENCODER.PRETRAIN_TYPE {pretrain_type!r} is not supported; use 'mae' or 'scratch'")
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise FileNotFoundError(f"MAE weights not found at {file}; set MODEL.ENCODER.PRETRAINED_PATH to a local "
+                                f"copy of mae_pretrain_vit_base.pth (or _large), or to '' for random init")
+    state = adapt_mae_state(read_mae_state(file), body)
+    _check_keys(state, body, file)
+    body.load_state_dict(state, strict=True)
+    logger.info("loaded MAE encoder weights from %s (%d tensors; positions resized to search %s and template %s)",
+                file, len(state), body.search_grid, body.template_grid)
