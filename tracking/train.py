@@ -90,11 +90,12 @@ def main(argv: list | None = None) -> int:
         return subprocess.run(_torchrun_command(args, argv)).returncode
 
     from lib.config.seqtrack.config import ConfigError, config_path, load_config
+    from lib.models.seqtrack.errors import ModelConfigError
     from lib.train.checkpoint import CheckpointError
     from lib.train.data.errors import DatasetError
     from lib.utils.local_settings import SettingsError
 
-    user_errors = (ConfigError, DatasetError, CheckpointError, SettingsError, FileNotFoundError)
+    user_errors = (ConfigError, DatasetError, CheckpointError, SettingsError, ModelConfigError, FileNotFoundError)
     try:
         overrides = list(args.opts)
         if args.seed is not None:

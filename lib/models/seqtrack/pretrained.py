@@ -10,6 +10,7 @@ from typing import Mapping
 import torch
 import torch.nn.functional as F
 
+from lib.models.seqtrack.errors import ModelConfigError
 from lib.models.seqtrack.vit import VisionTransformer
 
 logger = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ def _check_keys(state: Mapping[str, torch.Tensor], body: VisionTransformer, path
     if mismatched:
         problems.append(f"shape mismatches {mismatched}")
     if problems:
-        raise ValueError(f"{path} does not fit the encoder ({type(body).__name__}, dim {body.embed_dim}, "
+        raise ModelConfigError(f"{path} does not fit the encoder ({type(body).__name__}, dim {body.embed_dim}, "
                          f"patch {body.patch_size}): " + "; ".join(problems))
 
 
@@ -86,7 +87,7 @@ def read_mae_state(path: Path) -> Mapping[str, torch.Tensor]:
     checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     state = checkpoint.get("model", checkpoint) if isinstance(checkpoint, Mapping) else None
     if not isinstance(state, Mapping) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise ValueError(f"{path} is not an MAE checkpoint: expected a dict with key 'model' holding tensors")
+        raise ModelConfigError(f"{path} is not an MAE checkpoint: expected a dict with key 'model' holding tensors")
     return state
 
 
@@ -100,7 +101,7 @@ def load_pretrained_encoder(body: VisionTransformer, path: str, pretrain_type: s
                        "weights; set it to a local mae_pretrain_vit_base.pth (or _large) to train as the paper did")
         return
     if pretrain_type != "mae":
-        raise ValueError(f"MODEL.ENCODER.PRETRAIN_TYPE {pretrain_type!r} is not supported; use 'mae' or 'scratch'")
+        raise ModelConfigError(f"MODEL.ENCODER.PRETRAIN_TYPE {pretrain_type!r} is not supported; use 'mae' or 'scratch'")
     file = Path(path).expanduser()
     if not file.is_file():
         raise FileNotFoundError(f"MAE weights not found at {file}; set MODEL.ENCODER.PRETRAINED_PATH to a local "

@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from lib.models.seqtrack.errors import ModelConfigError
 from lib.models.seqtrack.decoder import SeqTrackDecoder
 from lib.models.seqtrack.pretrained import load_pretrained_encoder
 from lib.models.seqtrack.tokens import NUM_COORDINATES, SEQUENCE_LENGTH, start_token, tokens_to_boxes, vocab_size
@@ -131,7 +132,7 @@ def _unwrap(model: nn.Module) -> nn.Module:
 def build_seqtrack(cfg) -> SeqTrack:
     """SeqTrack from the config: ``cfg.MODEL`` for the architecture, ``cfg.DATA`` for crop sizes and frames."""
     if cfg.MODEL.FEATURE_TYPE != "x":
-        raise ValueError(f"MODEL.FEATURE_TYPE {cfg.MODEL.FEATURE_TYPE!r} is not built; only 'x' (search tokens)")
+        raise ModelConfigError(f"MODEL.FEATURE_TYPE {cfg.MODEL.FEATURE_TYPE!r} is not built; only 'x' (search tokens)")
     enc = cfg.MODEL.ENCODER
     body = build_vit(enc.TYPE, cfg.DATA.SEARCH.SIZE, cfg.DATA.TEMPLATE.SIZE, enc.PATCH_SIZE,
                      drop_path=enc.DROP_PATH, use_checkpoint=enc.USE_CHECKPOINT)

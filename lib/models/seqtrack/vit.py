@@ -9,6 +9,8 @@ from timm.models.vision_transformer import Block
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
+from lib.models.seqtrack.errors import ModelConfigError
+
 # MODEL.ENCODER.TYPE -> (embedding dim, depth, heads); MLP ratio 4, qkv bias, LayerNorm eps 1e-6 for all.
 ENCODER_SPECS = {
     "vit_base_patch16": (768, 12, 12),
@@ -119,7 +121,7 @@ def build_vit(encoder_type: str, search_size: int, template_size: int, patch_siz
     try:
         embed_dim, depth, num_heads = ENCODER_SPECS[encoder_type]
     except KeyError:
-        raise ValueError(f"unknown MODEL.ENCODER.TYPE {encoder_type!r}; "
+        raise ModelConfigError(f"unknown MODEL.ENCODER.TYPE {encoder_type!r}; "
                          f"expected one of {sorted(ENCODER_SPECS)}") from None
     return VisionTransformer(search_size, template_size, patch_size, embed_dim, depth, num_heads,
                              drop_path=drop_path, use_checkpoint=use_checkpoint)
