@@ -1,0 +1,1 @@
+"""Training data path: image loading, frame sampling, cropping and batching."""

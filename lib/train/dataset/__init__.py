@@ -1,0 +1,1 @@
+"""Training datasets (LaSOT) and the synthetic LaSOT-format generator."""

@@ -1,0 +1,52 @@
+"""Build the training sample stream (LaSOT -> sampler -> processing) from the config's DATA section."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from lib.train.data.errors import DatasetError
+from lib.train.data.image_loader import ImageLoader, make_image_loader
+from lib.train.data.loader import collate_frames_first
+from lib.train.data.processing import CropSpec, SeqTrackProcessing
+from lib.train.data.sampler import TrackingSampler
+from lib.train.dataset.lasot import Lasot
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["build_train_dataset", "build_processing", "collate_frames_first"]
+
+
+def _crop_spec(section) -> CropSpec:
+    return CropSpec(size=int(section.SIZE), factor=float(section.FACTOR),
+                    center_jitter=float(section.CENTER_JITTER), scale_jitter=float(section.SCALE_JITTER))
+
+
+def build_processing(cfg) -> SeqTrackProcessing:
+    """The processing of ``cfg.DATA`` (crop sizes, factors, jitter, mean and std)."""
+    data = cfg.DATA
+    return SeqTrackProcessing(template=_crop_spec(data.TEMPLATE), search=_crop_spec(data.SEARCH),
+                              mean=list(data.MEAN), std=list(data.STD))
+
+
+def build_train_dataset(cfg, lasot_root: str | Path, image_loader: ImageLoader | None = None) -> TrackingSampler:
+    """The training sampler (a torch Dataset of ``DATA.TRAIN.SAMPLE_PER_EPOCH`` samples) of ``cfg``.
+
+    ``lasot_root`` usually comes from ``lib.utils.local_settings.resolve_lasot_root``; ``image_loader``
+    defaults to ``DATA.IMAGE_LOADER``. Raises :class:`DatasetError` for a missing root, unknown classes or
+    unusable data.
+    """
+    data = cfg.DATA
+    if data.SAMPLER_MODE != "order":
+        raise DatasetError(f"DATA.SAMPLER_MODE {data.SAMPLER_MODE!r} is not built; use 'order'")
+    names = list(data.TRAIN.DATASETS_NAME)
+    if names != ["LASOT"]:
+        raise DatasetError(f"DATA.TRAIN.DATASETS_NAME {names} is not built; use [LASOT]")
+    loader = image_loader or make_image_loader(data.IMAGE_LOADER)
+    lasot = Lasot(lasot_root, split="train", classes=list(data.TRAIN.CLASSES), image_loader=loader)
+    sampler = TrackingSampler([lasot], list(data.TRAIN.DATASETS_RATIO), data.TRAIN.SAMPLE_PER_EPOCH,
+                              max_gap=data.MAX_SAMPLE_INTERVAL, num_search_frames=data.SEARCH.NUMBER,
+                              num_template_frames=data.TEMPLATE.NUMBER, processing=build_processing(cfg))
+    logger.info("training data: LaSOT %s, %d samples per epoch", ", ".join(lasot.classes) if data.TRAIN.CLASSES
+                else "(all 70 classes)", len(sampler))
+    return sampler

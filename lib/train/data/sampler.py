@@ -1,0 +1,131 @@
+"""The training sampler: per-index, seeded choice of a sequence and its template and search frames."""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from lib.train.data.errors import DatasetError
+
+logger = logging.getLogger(__name__)
+
+MIN_SEQUENCE_FRAMES = 20  # shorter sequences are never sampled
+MAX_WIDENINGS = 100  # bound on the interval widenings of one draw
+
+
+def sample_rng(epoch_seed: int, index: int) -> np.random.Generator:
+    """The generator of sample ``index`` in the epoch seeded ``epoch_seed``: a pure function of both."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(epoch_seed), int(index)])))
+
+
+def visible_frame_ids(dataset, seq_id: int) -> np.ndarray:
+    """Sorted 0-based ids of the visible frames of sequence ``seq_id``."""
+    visible = dataset.get_sequence_info(seq_id)["visible"]
+    return torch.nonzero(visible, as_tuple=False).flatten().numpy()
+
+
+def sample_frame_ids_order(visible_ids: np.ndarray, count: int, max_gap: int,
+                           rng: np.random.Generator) -> list:
+    """'order' mode: ``count`` visible ids drawn with replacement within +-``max_gap`` of a visible base.
+
+    The interval is widened by 5 until it holds a visible frame; ids are sorted ascending, or descending
+    with probability 0.5.
+    """
+    base = int(visible_ids[rng.integers(len(visible_ids))])
+    gap = max_gap
+    for _ in range(MAX_WIDENINGS):
+        low = np.searchsorted(visible_ids, base - gap, side="left")
+        high = np.searchsorted(visible_ids, base + gap, side="right")
+        if high > low:
+            break
+        gap += 5
+    else:
+        raise DatasetError(f"no visible frame within +-{gap} of frame {base}")
+    ids = np.sort(visible_ids[rng.integers(low, high, size=count)])
+    if rng.random() < 0.5:
+        ids = ids[::-1]
+    return [int(i) for i in ids]
+
+
+class TrackingSampler(Dataset):
+    """``samples_per_epoch`` training samples; item ``index`` depends only on (epoch seed, ``index``).
+
+    Each item: a dataset drawn by ``p_datasets``, a sequence with at least 20 frames and more than
+    2 x (templates + searches) visible ones, then frames by :func:`sample_frame_ids_order`: the first
+    ``num_template_frames`` are templates, the rest search frames. ``processing(sample, rng)`` receives
+    the same generator. Call :meth:`set_epoch_seed` before each epoch's DataLoader iterator is created.
+    """
+
+    def __init__(self, datasets: Sequence, p_datasets: Sequence[float], samples_per_epoch: int,
+                 max_gap: int, num_search_frames: int, num_template_frames: int,
+                 processing: Callable[[dict, np.random.Generator], dict], epoch_seed: int = 0):
+        if len(datasets) != len(p_datasets) or not datasets:
+            raise DatasetError(f"{len(datasets)} datasets but {len(p_datasets)} sampling ratios")
+        weights = np.asarray(p_datasets, dtype=np.float64)
+        if (weights < 0).any() or weights.sum() <= 0:
+            raise DatasetError(f"dataset ratios must be non-negative with a positive sum, got {list(p_datasets)}")
+        if samples_per_epoch < 1 or max_gap < 0 or num_search_frames < 1 or num_template_frames < 1:
+            raise DatasetError("samples_per_epoch, num_search_frames and num_template_frames must be >= 1 "
+                               "and max_gap >= 0")
+        self.datasets = list(datasets)
+        self.p_datasets = weights / weights.sum()
+        self.samples_per_epoch = int(samples_per_epoch)
+        self.max_gap = int(max_gap)
+        self.num_search_frames = int(num_search_frames)
+        self.num_template_frames = int(num_template_frames)
+        self.processing = processing
+        self._visible = [self._eligible_sequences(d) for d in self.datasets]
+        self.set_epoch_seed(epoch_seed)
+
+    def _eligible_sequences(self, dataset) -> list:
+        """``[(seq_id, visible ids), ...]`` of the sequences that can give a sample."""
+        needed = 2 * (self.num_search_frames + self.num_template_frames)
+        eligible = []
+        for seq_id in range(dataset.get_num_sequences()):
+            visible = visible_frame_ids(dataset, seq_id)
+            total = len(dataset.get_sequence_info(seq_id)["visible"])
+            if total >= MIN_SEQUENCE_FRAMES and len(visible) > needed:
+                eligible.append((seq_id, visible))
+        if not eligible:
+            raise DatasetError(f"dataset {getattr(dataset, 'name', dataset)} has no sequence with at least "
+                               f"{MIN_SEQUENCE_FRAMES} frames and more than {needed} visible ones")
+        skipped = dataset.get_num_sequences() - len(eligible)
+        if skipped:
+            logger.info("%s: %d sequence(s) too short or too rarely visible to sample",
+                        getattr(dataset, "name", dataset), skipped)
+        return eligible
+
+    def set_epoch_seed(self, seed: int) -> None:
+        """Seed of the coming epoch (an int >= 0); set it before creating the DataLoader iterator."""
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"epoch seed must be an int >= 0, got {seed!r}")
+        self.epoch_seed = int(seed)
+
+    def __len__(self) -> int:
+        return self.samples_per_epoch
+
+    def __getitem__(self, index: int) -> dict:
+        if not 0 <= index < self.samples_per_epoch:
+            raise IndexError(f"sample index {index} out of range [0, {self.samples_per_epoch})")
+        rng = sample_rng(self.epoch_seed, index)
+        return self.processing(self.draw_frames(rng), rng)
+
+    def draw_frames(self, rng: np.random.Generator) -> dict:
+        """Dataset, sequence and frames of one sample, before processing (frames and frame-pixel boxes)."""
+        dataset_index = int(rng.choice(len(self.datasets), p=self.p_datasets))
+        dataset = self.datasets[dataset_index]
+        seq_id, visible = self._visible[dataset_index][rng.integers(len(self._visible[dataset_index]))]
+        count = self.num_template_frames + self.num_search_frames
+        frame_ids = sample_frame_ids_order(visible, count, self.max_gap, rng)
+        frames, anno, meta = dataset.get_frames(seq_id, frame_ids)
+        split = self.num_template_frames
+        return {
+            "template_images": frames[:split], "template_anno": anno["bbox"][:split],
+            "search_images": frames[split:], "search_anno": anno["bbox"][split:],
+            "search_visible": anno["visible"][split:],
+            "dataset": dataset.name, "sequence": meta["sequence_name"], "frame_ids": frame_ids,
+        }

@@ -1,0 +1,145 @@
+"""The LaSOT dataset: sequences of the official split for chosen classes, their annotations and frames."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from lib.train.data.errors import DatasetError
+from lib.train.data.image_loader import ImageLoader, opencv_loader
+from lib.train.dataset.lasot_annotations import (SequenceAnnotation, count_groundtruth_frames,
+                                                 read_sequence_annotation)
+from lib.train.dataset.lasot_specs import (check_class_dirs, check_classes, check_root, sequence_class,
+                                           sequence_dir, sequences_of)
+
+logger = logging.getLogger(__name__)
+
+
+def _check_sequence_dirs(root: Path, sequences: Sequence[str]) -> None:
+    for name in sequences:
+        if not sequence_dir(root, name).is_dir():
+            raise DatasetError(f"LaSOT sequence folder {sequence_dir(root, name)} is missing "
+                               f"(sequence '{name}' of the official split)")
+
+
+class Lasot:
+    """LaSOT sequences of one split, restricted to ``classes`` (None or empty = all 70).
+
+    Every sequence's annotations are read once, when the dataset is built, and kept in memory: DataLoader
+    workers inherit them instead of re-reading ``groundtruth.txt`` each epoch. Frames are decoded on demand;
+    a sequence's frame count is checked against its annotations the first time its frames are read.
+    """
+
+    name = "LASOT"
+
+    def __init__(self, root: str | Path, split: str = "train", classes: Iterable[str] | None = None,
+                 image_loader: ImageLoader | None = None):
+        start = time.perf_counter()
+        self.root = check_root(root)
+        self.split = split
+        self.classes = check_classes(classes)
+        check_class_dirs(self.root, self.classes)
+        self.sequence_list = sequences_of(split, self.classes)
+        _check_sequence_dirs(self.root, self.sequence_list)
+        self.image_loader = image_loader or opencv_loader
+        self._annotations = [read_sequence_annotation(sequence_dir(self.root, name))
+                             for name in self.sequence_list]
+        self._frames_checked: set = set()
+        logger.info("LaSOT %s: %d classes, %d sequences, %d frames (annotations read in %.2f s)", split,
+                    len(self.classes), len(self.sequence_list), sum(len(a) for a in self._annotations),
+                    time.perf_counter() - start)
+
+    def get_name(self) -> str:
+        return "lasot"
+
+    def is_video_sequence(self) -> bool:
+        return True
+
+    def get_num_sequences(self) -> int:
+        return len(self.sequence_list)
+
+    def sequence_name(self, seq_id: int) -> str:
+        return self.sequence_list[seq_id]
+
+    def annotation(self, seq_id: int) -> SequenceAnnotation:
+        """The cached annotations of sequence ``seq_id`` (do not modify the tensors)."""
+        return self._annotations[seq_id]
+
+    def get_sequence_info(self, seq_id: int) -> dict:
+        """``{'bbox': (N, 4) float32 xywh, 'valid': (N,) bool, 'visible': (N,) bool}`` (shared tensors)."""
+        anno = self._annotations[seq_id]
+        return {"bbox": anno.bbox, "valid": anno.valid, "visible": anno.visible}
+
+    def frame_path(self, seq_id: int, frame_id: int) -> Path:
+        """Path of 0-based frame ``frame_id``: ``img/{frame_id + 1:08d}.jpg``."""
+        return sequence_dir(self.root, self.sequence_list[seq_id]) / "img" / f"{frame_id + 1:08d}.jpg"
+
+    def _check_frame_count(self, seq_id: int) -> None:
+        """A sequence with fewer frames than annotation lines is an error naming it (once per process)."""
+        if seq_id in self._frames_checked:
+            return
+        img_dir = sequence_dir(self.root, self.sequence_list[seq_id]) / "img"
+        try:
+            count = sum(1 for entry in os.scandir(img_dir) if entry.name.endswith(".jpg"))
+        except FileNotFoundError:
+            count = 0
+        expected = len(self._annotations[seq_id])
+        if count < expected:
+            raise DatasetError(f"LaSOT sequence '{self.sequence_list[seq_id]}' has {count} frames in {img_dir} "
+                               f"but {expected} annotation lines; the download is incomplete")
+        self._frames_checked.add(seq_id)
+
+    def get_frames(self, seq_id: int, frame_ids: Sequence[int], anno: dict | None = None):
+        """Frames ``frame_ids`` (0-based, repeats allowed) of sequence ``seq_id``.
+
+        Returns ``(frames, anno_frames, meta)``: a list of HxWx3 uint8 RGB arrays (a repeated id is decoded
+        once and shared: do not modify them in place), ``{key: [per-frame tensor, ...]}`` and
+        ``{'object_class_name', 'sequence_name'}``.
+        """
+        self._check_frame_count(seq_id)
+        num_frames = len(self._annotations[seq_id])
+        bad = [f for f in frame_ids if not 0 <= int(f) < num_frames]
+        if bad:
+            raise IndexError(f"frame ids {bad} out of range for '{self.sequence_name(seq_id)}' ({num_frames} frames)")
+        decoded = {f: self.image_loader(str(self.frame_path(seq_id, f))) for f in dict.fromkeys(map(int, frame_ids))}
+        frames = [decoded[int(f)] for f in frame_ids]
+        anno = self.get_sequence_info(seq_id) if anno is None else anno
+        anno_frames = {key: [value[int(f), ...].clone() for f in frame_ids] for key, value in anno.items()}
+        name = self.sequence_name(seq_id)
+        meta = {"object_class_name": sequence_class(name), "sequence_name": name}
+        return frames, anno_frames, meta
+
+
+@dataclass(frozen=True)
+class ClassCount:
+    """Sequences and frames of one class in the official train and test splits."""
+
+    name: str
+    train_sequences: int
+    train_frames: int
+    test_sequences: int
+    test_frames: int
+
+
+def count_lasot(root: str | Path, classes: Iterable[str] | None = None) -> list:
+    """Per class (in the order asked; None or empty = all 70) a :class:`ClassCount`, from annotations only."""
+    root = check_root(root)
+    chosen = check_classes(classes)
+    check_class_dirs(root, chosen)
+    counts = []
+    for name in chosen:
+        per_split = {}
+        for split in ("train", "test"):
+            sequences = sequences_of(split, [name])
+            _check_sequence_dirs(root, sequences)
+            frames = [count_groundtruth_frames(sequence_dir(root, seq)) for seq in sequences]
+            per_split[split] = (len(sequences), int(np.sum(frames, dtype=np.int64)))
+        counts.append(ClassCount(name, *per_split["train"], *per_split["test"]))
+    return counts
+
