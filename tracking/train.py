@@ -80,31 +80,66 @@ def _error_message(exc: BaseException) -> str:
     return text
 
 
-def main(argv: list | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
-    if args.mode == "multiple":
-        if args.nproc_per_node < 1:
-            print("error: --nproc_per_node must be at least 1", file=sys.stderr)
-            return 2
-        return subprocess.run(_torchrun_command(args, argv)).returncode
+def _load_config(args):
+    from lib.config.seqtrack.config import config_path, load_config
 
-    from lib.config.seqtrack.config import ConfigError, config_path, load_config
+    overrides = list(args.opts)
+    if args.seed is not None:
+        overrides += ["TRAIN.SEED", str(args.seed)]
+    return load_config(config_path(args.config), overrides)
+
+
+def _preflight(args) -> None:
+    """Check what can be checked before torchrun starts N processes: one clear error instead of N."""
+    from lib.train.checkpoint import CheckpointError
+    from lib.train.dataset.lasot_specs import check_class_dirs, check_classes, check_root
+    from lib.utils.local_settings import resolve_lasot_root
+
+    cfg = _load_config(args)
+    resume = args.resume or cfg.TRAIN.RESUME_PATH
+    if resume and resume != "auto" and not Path(resume).is_file():
+        raise CheckpointError(f"checkpoint not found: {resume}")
+    classes = check_classes(cfg.DATA.TRAIN.CLASSES)
+    check_class_dirs(check_root(resolve_lasot_root(args.lasot_dir)), classes)
+
+
+def _user_errors() -> tuple:
+    from lib.config.seqtrack.config import ConfigError
     from lib.models.seqtrack.errors import ModelConfigError
     from lib.train.checkpoint import CheckpointError
     from lib.train.data.errors import DatasetError
     from lib.utils.local_settings import SettingsError
 
-    user_errors = (ConfigError, DatasetError, CheckpointError, SettingsError, ModelConfigError, FileNotFoundError)
+    return ConfigError, DatasetError, CheckpointError, SettingsError, ModelConfigError, FileNotFoundError
+
+
+def _launch_multiple(args, argv: list) -> int:
+    if args.nproc_per_node < 1:
+        print("error: --nproc_per_node must be at least 1", file=sys.stderr)
+        return 2
     try:
-        overrides = list(args.opts)
-        if args.seed is not None:
-            overrides += ["TRAIN.SEED", str(args.seed)]
-        cfg = load_config(config_path(args.config), overrides)
+        _preflight(args)
+    except _user_errors() as exc:
+        print(f"error: {_error_message(exc)}", file=sys.stderr)
+        return 2
+    code = subprocess.run(_torchrun_command(args, argv)).returncode
+    if code:
+        print(f"error: distributed training failed (torchrun exit code {code}); the first process's error is "
+              "printed above", file=sys.stderr)
+    return code
+
+
+def main(argv: list | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    if args.mode == "multiple":
+        return _launch_multiple(args, argv)
+    try:
+        cfg = _load_config(args)
         from lib.train.run_training import run_training
 
         run_training(cfg, args.config, args.save_dir, resume=args.resume, lasot_dir=args.lasot_dir)
-    except user_errors as exc:
+    except _user_errors() as exc:
         print(f"error: {_error_message(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

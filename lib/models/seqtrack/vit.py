@@ -33,6 +33,20 @@ class PatchEmbed(nn.Module):
         return self.proj(images).flatten(2).transpose(1, 2)
 
 
+def sincos_2d(grid: tuple, dim: int) -> torch.Tensor:
+    """2-D sine-cosine position table ``(rows * cols, dim)``: half the channels encode the row, half the column."""
+    if dim % 4:
+        return torch.zeros(grid[0] * grid[1], dim)
+    rows, cols = torch.meshgrid(torch.arange(grid[0], dtype=torch.float64),
+                                torch.arange(grid[1], dtype=torch.float64), indexing="ij")
+    frequencies = 1.0 / 10000 ** (torch.arange(dim // 4, dtype=torch.float64) / (dim // 4))  # (D/4,)
+    parts = []
+    for coordinate in (cols.flatten(), rows.flatten()):
+        angles = coordinate[:, None] * frequencies[None]  # (N, D/4)
+        parts += [torch.sin(angles), torch.cos(angles)]
+    return torch.cat(parts, dim=1).float()  # (N, D)
+
+
 class VisionTransformer(nn.Module):
     """ViT over ``[search, template_1, ..., template_T]`` tokens attending jointly.
 
@@ -68,8 +82,14 @@ class VisionTransformer(nn.Module):
         self._init_weights()
 
     def _init_weights(self) -> None:
-        """ViT init: truncated normal (std 0.02) for linear weights and positions, zero biases, unit norms."""
-        nn.init.trunc_normal_(self.pos_embed, std=0.02)
+        """ViT init: truncated normal (std 0.02) for linear weights, zero biases, unit norms.
+
+        Positions start from the fixed 2-D sine-cosine table that MAE pre-trains with, so a randomly
+        initialised encoder knows where each patch is from the first step (MAE weights overwrite it).
+        """
+        with torch.no_grad():
+            self.pos_embed.copy_(torch.cat([sincos_2d(self.search_grid, self.embed_dim),
+                                            sincos_2d(self.template_grid, self.embed_dim)]).unsqueeze(0))
         for module in self.modules():
             if isinstance(module, nn.Linear):
                 nn.init.trunc_normal_(module.weight, std=0.02)
