@@ -1,0 +1,1 @@
+"""Tracking and evaluation: the SeqTrack tracker, running it over LaSOT, and the LaSOT metrics."""

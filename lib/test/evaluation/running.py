@@ -1,0 +1,403 @@
+"""Run the tracker over LaSOT test sequences: load the network, track, write and read result files.
+
+Result files (``<results_dir>/<tracker>/<config>[_epNNNN]/``), one pair per sequence:
+
+- ``<sequence>.txt``: one line per frame, ``x<TAB>y<TAB>w<TAB>h`` in frame pixels with 3 decimals; line 1
+  is the ground truth the tracker was initialised with. Tab-separated as pytracking writes them (pytracking
+  truncates to integers; we keep decimals, which its reader and ours both accept). Our reader also takes
+  comma-separated files.
+- ``<sequence>_time.txt``: seconds spent on each frame (line 1: the initialisation).
+- ``run_info.json`` once per folder: the config and the checkpoint (path, epoch, SHA-256) the results come
+  from, so that results of another checkpoint are never mistaken for done work.
+
+Both files of a sequence are written atomically (temporary file + rename), the time file first; a sequence
+counts as done only when both exist with one valid line per ground-truth frame.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import functools
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+
+from lib.config.seqtrack.config import ConfigError, config_from_dict, config_path, load_config
+from lib.models.seqtrack import build_seqtrack
+from lib.test.evaluation.lasot_data import (CheckpointError, DatasetError, LasotSequence, load_checkpoint,
+                                            load_test_sequence, read_frame)
+from lib.test.tracker.seqtrack import SeqTrackTracker, TrackerParams
+from lib.utils.local_settings import read_local_settings
+from lib.utils.logging_setup import format_hms
+
+logger = logging.getLogger(__name__)
+
+TRACKER_NAME = "seqtrack"
+RUN_INFO = "run_info.json"
+
+
+class ResultsError(ValueError):
+    """A results folder or file that cannot be used (malformed, or made with another checkpoint)."""
+
+
+# ----------------------------------------------------------------------------------------------- network
+def resolve_device(spec: str) -> torch.device:
+    """``cpu``, ``cuda``, ``cuda:N`` or ``auto`` (the GPU when CUDA is present, else the CPU)."""
+    if spec == "auto":
+        spec = "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        device = torch.device(spec)
+    except RuntimeError:
+        raise ConfigError(f"unknown device {spec!r}; expected cpu, cuda, cuda:N or auto") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"device {spec!r} requested but CUDA is not available; use --device cpu or auto")
+    return device
+
+
+def run_checkpoint_path(save_dir: str | Path, config_name: str, epoch: int) -> Path:
+    """``<save_dir>/checkpoints/train/seqtrack/<config>/SEQTRACK_ep%04d.pth.tar``, as training writes it."""
+    return Path(save_dir) / "checkpoints" / "train" / TRACKER_NAME / config_name / f"SEQTRACK_ep{epoch:04d}.pth.tar"
+
+
+@dataclass
+class LoadedNetwork:
+    """A network ready to track with, and where it came from."""
+
+    net: torch.nn.Module
+    cfg: object  # the Config the network was built from
+    checkpoint: Path
+    epoch: int | None  # the checkpoint's 'epoch' field (epochs completed)
+
+
+def _fit_state_dict(net: torch.nn.Module, state_dict: dict, path: Path, config_name: str) -> None:
+    """Load ``state_dict`` strictly; a mismatch is a CheckpointError naming the differing keys."""
+    if state_dict and all(k.startswith("module.") for k in state_dict):  # saved from a DDP wrapper
+        state_dict = {k[len("module."):]: v for k, v in state_dict.items()}
+    expected = net.state_dict()
+    missing = sorted(set(expected) - set(state_dict))
+    unexpected = sorted(set(state_dict) - set(expected))
+    reshaped = [f"{k} {tuple(state_dict[k].shape)} vs {tuple(expected[k].shape)}"
+                for k in sorted(set(expected) & set(state_dict)) if state_dict[k].shape != expected[k].shape]
+    problems = [f"{what} ({len(keys)}): {', '.join(keys[:6])}{' ...' if len(keys) > 6 else ''}"
+                for what, keys in (("missing keys", missing), ("unexpected keys", unexpected),
+                                   ("shape mismatches (checkpoint vs network)", reshaped)) if keys]
+    if problems:
+        raise CheckpointError(f"{path} does not fit the network of config {config_name}: " + "; ".join(problems))
+    net.load_state_dict(state_dict, strict=True)
+
+
+def _network_config(state: dict, config_name: str, path: Path):
+    """The checkpoint's own config when it has one, else ``experiments/seqtrack/<config_name>.yaml``.
+
+    The encoder is never initialised from MAE weights here (the checkpoint replaces them), so the
+    pretrained path is dropped: the file need not exist on the machine that tracks.
+    """
+    if isinstance(state.get("config"), dict):
+        tree = copy.deepcopy(state["config"])
+        tree.setdefault("MODEL", {}).setdefault("ENCODER", {}).update(PRETRAINED_PATH="", PRETRAIN_TYPE="scratch")
+        logger.info("using the config stored in %s", path.name)
+        return config_from_dict(tree, where=f"{path} (stored config)")
+    logger.info("%s stores no config: using experiments/seqtrack/%s.yaml", path.name, config_name)
+    overrides = {"MODEL.ENCODER.PRETRAINED_PATH": "", "MODEL.ENCODER.PRETRAIN_TYPE": "scratch"}
+    return load_config(config_path(config_name), overrides)
+
+
+def resolve_checkpoint(config_name: str, checkpoint: str | None = None, epoch: int | None = None,
+                       save_dir: str | Path = "./output") -> Path:
+    """The checkpoint to track with: ``checkpoint`` itself, else the run's file of ``epoch`` (default TEST.EPOCH)."""
+    if checkpoint is not None:
+        if str(checkpoint).startswith("hf://"):
+            raise CheckpointError(f"{checkpoint}: hf:// checkpoints are not supported yet; download the file "
+                                  f"(hf_hub_download(repo_id, 'checkpoints/SEQTRACK_ep0005.pth.tar')) and pass "
+                                  f"its local path")
+        if epoch is not None:
+            raise ConfigError("give either a checkpoint path or an epoch, not both")
+        return Path(checkpoint)
+    if epoch is None:
+        epoch = load_config(config_path(config_name)).TEST.EPOCH
+    return run_checkpoint_path(save_dir, config_name, epoch)
+
+
+def load_network(checkpoint: str | Path, config_name: str, device: str | torch.device = "cpu") -> LoadedNetwork:
+    """Build the network of the checkpoint's config and load its weights (``weights_only`` load)."""
+    path = Path(checkpoint)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint not found: {path} (train first, or pass --checkpoint PATH / --epoch N "
+                              f"/ --save_dir DIR)")
+    state = load_checkpoint(path)
+    cfg = _network_config(state, config_name, path)
+    with _quiet_logger("lib.models.seqtrack.pretrained"):  # its 'random init' note is moot: weights follow
+        net = build_seqtrack(cfg)
+    _fit_state_dict(net, state["net"], path, config_name)
+    net.to(device).eval().requires_grad_(False)
+    epoch = state.get("epoch")
+    logger.info("loaded the network weights of %s (epoch %s)", path, epoch)
+    return LoadedNetwork(net, cfg, path, int(epoch) if isinstance(epoch, int) else None)
+
+
+@contextlib.contextmanager
+def _quiet_logger(name: str):
+    """Hold back INFO records of logger ``name`` (warnings still pass) inside the block."""
+    target = logging.getLogger(name)
+    previous = target.level
+    target.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        target.setLevel(previous)
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# ----------------------------------------------------------------------------------------------- results
+def resolve_results_dir(explicit: str | None, save_dir: str | Path) -> Path:
+    """Tracking results root: ``explicit``, then local_settings.yaml's ``results_dir``, then
+    ``<save_dir>/test/tracking_results``."""
+    if explicit:
+        return Path(explicit)
+    settings = read_local_settings()
+    if settings.get("results_dir"):
+        return Path(settings["results_dir"])
+    return Path(save_dir) / "test" / "tracking_results"
+
+
+def run_results_dir(results_dir: str | Path, config_name: str, epoch: int | None = None) -> Path:
+    """``<results_dir>/seqtrack/<config>``, or ``.../<config>_ep%04d`` for an explicitly chosen epoch."""
+    name = config_name if epoch is None else f"{config_name}_ep{epoch:04d}"
+    return Path(results_dir) / TRACKER_NAME / name
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def write_results(out_dir: str | Path, name: str, boxes: np.ndarray, times: np.ndarray) -> Path:
+    """Write ``<name>_time.txt`` then ``<name>.txt`` (the 'done' marker), each atomically."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _write_atomic(out_dir / f"{name}_time.txt", "".join(f"{t:.6f}\n" for t in np.asarray(times, dtype=float)))
+    box_lines = "".join("\t".join(f"{v:.3f}" for v in row) + "\n" for row in np.asarray(boxes, dtype=float))
+    _write_atomic(out_dir / f"{name}.txt", box_lines)
+    return out_dir / f"{name}.txt"
+
+
+def _read_rows(path: Path, columns: int) -> np.ndarray:
+    lines = [line for line in path.read_text().splitlines() if line.strip()]
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        fields = re.split(r"[,\s]+", line.strip())
+        try:
+            values = [float(v) for v in fields]
+        except ValueError:
+            values = []
+        if len(values) != columns or not np.isfinite(values).all():
+            raise ResultsError(f"{path}, line {number}: expected {columns} numbers, got {line!r}")
+        rows.append(values)
+    return np.array(rows, dtype=np.float64).reshape(-1, columns)
+
+
+def read_results(path: str | Path) -> np.ndarray:
+    """A result file (tab- or comma-separated x,y,w,h per line) -> (N, 4) float64."""
+    path = Path(path)
+    if not path.is_file():
+        raise ResultsError(f"result file {path} does not exist")
+    return _read_rows(path, 4)
+
+
+def results_done(out_dir: str | Path, name: str, num_frames: int) -> bool:
+    """Both files of sequence ``name`` exist and hold exactly ``num_frames`` valid lines."""
+    out_dir = Path(out_dir)
+    try:
+        return (len(read_results(out_dir / f"{name}.txt")) == num_frames
+                and len(_read_rows(out_dir / f"{name}_time.txt", 1)) == num_frames)
+    except (ResultsError, FileNotFoundError):
+        return False
+
+
+def check_run_info(out_dir: Path, info: dict, overwrite: bool) -> None:
+    """Keep one checkpoint per results folder, then record ``info`` in its ``run_info.json``.
+
+    Results of another checkpoint are an error; with ``overwrite`` they are deleted (all of them, so the
+    folder never mixes two checkpoints' sequences). Result files without a ``run_info.json`` are trusted.
+    """
+    path = out_dir / RUN_INFO
+    try:
+        previous = json.loads(path.read_text()) if path.is_file() else None
+    except json.JSONDecodeError:
+        previous = {}
+    if previous is not None and previous.get("checkpoint_sha256") != info["checkpoint_sha256"]:
+        if not overwrite:
+            raise ResultsError(f"{out_dir} holds results of another checkpoint ({previous.get('checkpoint')}, "
+                               f"epoch {previous.get('epoch')}); this run uses {info['checkpoint']}. Pass "
+                               f"--overwrite to replace them, or choose another --results_dir")
+        stale = sorted(out_dir.glob("*.txt"))
+        for result_file in stale:
+            result_file.unlink()
+        logger.warning("--overwrite: removed %d result files of checkpoint %s from %s", len(stale),
+                       previous.get("checkpoint"), out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _write_atomic(path, json.dumps(info, indent=2) + "\n")
+
+
+# ----------------------------------------------------------------------------------------------- tracking
+def track_sequence(tracker: SeqTrackTracker, sequence: LasotSequence) -> tuple:
+    """Track ``sequence`` from its first ground-truth box -> ``(boxes (N, 4) xywh, seconds (N,))``.
+
+    Frame 1's box is the ground truth itself; the times cover the tracker only, not frame decoding.
+    """
+    boxes = np.zeros((len(sequence), 4), dtype=np.float64)
+    times = np.zeros(len(sequence), dtype=np.float64)
+    for index, path in enumerate(sequence.frames):
+        image = read_frame(path)
+        start = time.perf_counter()
+        if index == 0:
+            tracker.initialize(image, sequence.ground_truth[0])
+            box = sequence.ground_truth[0]
+        else:
+            box = tracker.track(image).box
+        times[index] = time.perf_counter() - start
+        boxes[index] = box
+    return boxes, times
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What a worker process needs to build its own tracker (picklable)."""
+
+    checkpoint: str
+    config_name: str
+    device: str
+    dataset_name: str
+    use_cache: bool
+    out_dir: str
+
+
+@dataclass(frozen=True)
+class SequenceOutcome:
+    name: str
+    frames: int
+    seconds: float  # tracker time over all frames
+    error: str | None = None
+
+
+@dataclass
+class RunReport:
+    """What :func:`run_dataset` did: sequences tracked, already done (skipped), failed (name -> reason)."""
+
+    out_dir: Path
+    tracked: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+    failed: dict = field(default_factory=dict)
+
+
+def _run_one(tracker: SeqTrackTracker, sequence: LasotSequence, out_dir: str) -> SequenceOutcome:
+    try:
+        boxes, times = track_sequence(tracker, sequence)
+    except ValueError as exc:  # DatasetError (a frame that cannot be decoded) or an unusable first box
+        return SequenceOutcome(sequence.name, len(sequence), 0.0, str(exc))
+    write_results(out_dir, sequence.name, boxes, times)
+    return SequenceOutcome(sequence.name, len(sequence), float(times.sum()))
+
+
+_worker_tracker: SeqTrackTracker | None = None  # one tracker per worker process, built on its first sequence
+
+
+def _worker_run(spec: RunSpec, sequence: LasotSequence) -> SequenceOutcome:
+    global _worker_tracker
+    if _worker_tracker is None:
+        torch.set_num_threads(1)
+        loaded = load_network(spec.checkpoint, spec.config_name, spec.device)
+        _worker_tracker = SeqTrackTracker(loaded.net, loaded.cfg, spec.device, spec.dataset_name, spec.use_cache)
+    return _run_one(_worker_tracker, sequence, spec.out_dir)
+
+
+def _outcomes(loaded: LoadedNetwork, spec: RunSpec, todo: Sequence[LasotSequence], threads: int):
+    """Yield one SequenceOutcome per sequence, in process (threads <= 1) or from ``threads`` worker processes."""
+    if threads <= 1 or len(todo) <= 1:
+        tracker = SeqTrackTracker(loaded.net, loaded.cfg, spec.device, spec.dataset_name, spec.use_cache)
+        for sequence in todo:
+            yield _run_one(tracker, sequence, spec.out_dir)
+        return
+    # 'spawn': fresh interpreters, safe with CUDA and with the parent's torch threads.
+    with multiprocessing.get_context("spawn").Pool(min(threads, len(todo))) as pool:
+        yield from pool.imap_unordered(functools.partial(_worker_run, spec), todo)
+
+
+def _select(sequence_names: Sequence[str], lasot_root: Path, out_dir: Path, overwrite: bool, report: RunReport):
+    """Load every sequence; a broken one goes to ``report.failed``, a finished one to ``report.skipped``."""
+    todo = []
+    for name in sequence_names:
+        try:
+            sequence = load_test_sequence(lasot_root, name)
+        except DatasetError as exc:
+            logger.warning("skipping %s: %s", name, exc)
+            report.failed[name] = str(exc)
+            continue
+        if not overwrite and results_done(out_dir, name, len(sequence)):
+            report.skipped.append(name)
+        else:
+            if (out_dir / f"{name}.txt").exists():
+                logger.info("%s: the existing result file is incomplete or malformed; tracking it again", name)
+            todo.append(sequence)
+    return todo
+
+
+def run_dataset(loaded: LoadedNetwork, config_name: str, sequence_names: Sequence[str], lasot_root: str | Path,
+                out_dir: str | Path, threads: int = 0, device: str | torch.device = "cpu",
+                dataset_name: str = "LASOT", overwrite: bool = False, use_cache: bool = True,
+                on_progress: Callable[[str], None] | None = None) -> RunReport:
+    """Track every sequence of ``sequence_names`` not yet done and write its results into ``out_dir``.
+
+    Sequences that cannot be read are reported in ``RunReport.failed`` (and logged), the others still run.
+    One progress line per sequence goes to ``logging`` (or ``on_progress``): its tracker FPS and the ETA.
+    """
+    lasot_root, out_dir = Path(lasot_root), Path(out_dir)
+    TrackerParams.from_config(loaded.cfg, dataset_name)  # a config that does not fit fails before any work
+    info = {"tracker": TRACKER_NAME, "config": config_name, "checkpoint": str(loaded.checkpoint.resolve()),
+            "epoch": loaded.epoch, "checkpoint_sha256": file_sha256(loaded.checkpoint), "dataset": dataset_name,
+            "format": "x<TAB>y<TAB>w<TAB>h per frame, frame pixels; line 1 = ground truth"}
+    check_run_info(out_dir, info, overwrite)
+    report = RunReport(out_dir)
+    todo = _select(sequence_names, lasot_root, out_dir, overwrite, report)
+    if report.skipped:
+        logger.info("%d sequence(s) already done in %s: skipped", len(report.skipped), out_dir)
+    spec = RunSpec(str(loaded.checkpoint), config_name, str(device), dataset_name, use_cache, str(out_dir))
+    total_frames, done_frames, start = sum(len(s) for s in todo), 0, time.perf_counter()
+    say = on_progress or logger.info
+    for count, outcome in enumerate(_outcomes(loaded, spec, todo, threads), start=1):
+        done_frames += outcome.frames
+        if outcome.error is not None:
+            logger.warning("sequence %s failed: %s", outcome.name, outcome.error)
+            report.failed[outcome.name] = outcome.error
+            continue
+        report.tracked.append(outcome.name)
+        rate = done_frames / max(time.perf_counter() - start, 1e-9)  # frames per wall second, all workers
+        say(f"[{count}/{len(todo)}] {outcome.name}: {outcome.frames} frames, "
+            f"{outcome.frames / max(outcome.seconds, 1e-9):.1f} FPS, "
+            f"ETA {format_hms((total_frames - done_frames) / rate)}")
+    return report
