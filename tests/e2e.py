@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 
 from lib.config.seqtrack.config import config_path, load_config
@@ -71,3 +74,20 @@ def run_cli(args: list, timeout: int = 600, env_extra: dict | None = None) -> su
     env.update(env_extra or {})
     return subprocess.run([sys.executable, *args], cwd=REPO_ROOT, capture_output=True, text=True,
                           timeout=timeout, env=env)
+
+
+@contextlib.contextmanager
+def read_only(directory):
+    """Make ``directory`` unwritable, also for root (``chattr +i``); skip the test where neither works."""
+    if os.geteuid() != 0:
+        directory.chmod(0o500)
+        undo = lambda: directory.chmod(0o700)  # noqa: E731
+    elif shutil.which("chattr") and subprocess.run(["chattr", "+i", str(directory)],
+                                                   capture_output=True).returncode == 0:
+        undo = lambda: subprocess.run(["chattr", "-i", str(directory)], check=True)  # noqa: E731
+    else:
+        pytest.skip("cannot make a directory read-only here")
+    try:
+        yield
+    finally:
+        undo()

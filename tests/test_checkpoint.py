@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import pickle
 import random
 
 import numpy as np
 import pytest
 import torch
 
+from e2e import read_only
 from lib.train.checkpoint import (FORMAT_VERSION, NET_TYPE, CheckpointError, CheckpointPosition, checkpoint_name,
                                   find_latest_valid, list_checkpoints, load_checkpoint, parse_checkpoint_name,
                                   save_atomic)
@@ -70,16 +69,16 @@ def test_failed_write_keeps_earlier_checkpoints(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == [checkpoint_name(1)]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
-def test_read_only_directory(tmp_path):
-    save_atomic(state(1), tmp_path / checkpoint_name(1))
-    tmp_path.chmod(0o500)
-    try:
-        with pytest.raises(CheckpointError):
+def test_read_only_directory_fails_clearly_and_keeps_earlier_checkpoints(tmp_path):
+    save_atomic(state(1, 1.0), tmp_path / checkpoint_name(1))
+    before = (tmp_path / checkpoint_name(1)).read_bytes()
+    with read_only(tmp_path):
+        with pytest.raises(CheckpointError, match="cannot write checkpoint .*SEQTRACK_ep0002.pth.tar"):
             save_atomic(state(2), tmp_path / checkpoint_name(2))
-    finally:
-        tmp_path.chmod(0o700)
+        with pytest.raises(CheckpointError, match="cannot write checkpoint"):
+            save_atomic(state(1, 5.0), tmp_path / checkpoint_name(1))  # overwriting is refused too
     assert list_checkpoints(tmp_path) == [tmp_path / checkpoint_name(1)]
+    assert (tmp_path / checkpoint_name(1)).read_bytes() == before
 
 
 def test_foreign_format_is_named(tmp_path):

@@ -8,7 +8,7 @@ import re
 import pytest
 import torch
 
-from e2e import checkpoint, metrics, paths, run_cli, train
+from e2e import checkpoint, metrics, paths, read_only, run_cli, train
 
 LOG_LINE = re.compile(
     r"^Epoch 1 : (\d+) / 112 samples , time for last (\d+) samples : \d+:\d\d:\d\d hours , "
@@ -87,3 +87,17 @@ def test_help_explains_every_flag():
     for flag in ("--script", "--config", "--save_dir", "--mode", "--nproc_per_node", "--seed", "--resume", "--opts"):
         assert flag in result.stdout
     assert "examples:" in result.stdout
+
+
+def test_unwritable_checkpoint_directory_stops_clearly_and_keeps_earlier_checkpoints(tmp_path, synthetic_lasot):
+    train(tmp_path, synthetic_lasot, TRAIN__EPOCH=1)
+    first = checkpoint(tmp_path, 1)
+    before = first.read_bytes()
+    with read_only(first.parent):
+        result = run_cli(["tracking/train.py", "--config", "seqtrack_tiny", "--save_dir", str(tmp_path),
+                          "--lasot_dir", str(synthetic_lasot), "--resume", "auto", "--opts", "TRAIN.EPOCH", "2",
+                          "DATA.TRAIN.SAMPLE_PER_EPOCH", "48", "TRAIN.NUM_WORKER", "0"])
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "cannot write checkpoint" in result.stderr and "SEQTRACK_ep0002.pth.tar" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert first.read_bytes() == before and not checkpoint(tmp_path, 2).exists()

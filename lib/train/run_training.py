@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -64,6 +65,9 @@ def run_training(cfg: Config, config_name: str, save_dir: str | Path, resume: st
     ``checkpoint_hooks`` are called on rank 0 as ``hook(path, state)`` after every checkpoint is written
     (uploads, copies). ``restore_rng=False`` exists for the negative control of the resume tests.
     """
+    if cfg.TRAIN.DETERMINISTIC:
+        # cuBLAS reads this when its first handle is created: set it before anything touches CUDA.
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     device_type = "cuda" if cfg.TRAIN.DEVICE.startswith("cuda") or (
         cfg.TRAIN.DEVICE == "auto" and torch.cuda.is_available()) else "cpu"
     dist_info = init_distributed(device_type)
