@@ -9,6 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from lib.utils.cli import run_reporting_errors  # noqa: E402
 from lib.utils.run_metrics import (MetricsError, RecordComparison, compare_records, format_epochs,  # noqa: E402
                                    locate_run, read_metrics)
 from lib.utils.weight_compare import compare_state_dicts, epoch_checkpoints, load_net_state  # noqa: E402
@@ -129,15 +130,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return run(args)
-    except MetricsError as exc:
-        print(f"compare_phases: error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"compare_phases: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+    return run_reporting_errors("compare_phases", run, build_parser().parse_args(argv), (MetricsError,))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from lib.utils.cli import run_reporting_errors  # noqa: E402
 from lib.utils.plotting import plot_training_curves  # noqa: E402
 from lib.utils.run_metrics import MetricsError, locate_run, read_metrics  # noqa: E402
 
@@ -70,15 +71,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return run(args)
-    except MetricsError as exc:
-        print(f"plot_training_curves: error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"plot_training_curves: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+    return run_reporting_errors("plot_training_curves", run, build_parser().parse_args(argv), (MetricsError,))
 
 
 if __name__ == "__main__":

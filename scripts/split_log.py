@@ -9,6 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from lib.utils.cli import run_reporting_errors  # noqa: E402
 from lib.utils.run_metrics import (MetricsError, format_epochs, is_resume_line, is_resume_record_line,  # noqa: E402
                                    parse_log_line, split_phases)
 
@@ -62,15 +63,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return run(args)
-    except MetricsError as exc:
-        print(f"split_log: error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"split_log: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+    return run_reporting_errors("split_log", run, build_parser().parse_args(argv), (MetricsError,))
 
 
 if __name__ == "__main__":

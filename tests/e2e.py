@@ -91,3 +91,13 @@ def read_only(directory):
         yield
     finally:
         undo()
+
+
+def load_script(name: str):
+    """Import ``scripts/<name>.py`` as a module, to call its ``main(argv)`` in-process."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import re
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from e2e import load_script
 from lib.utils.run_metrics import MetricsWriter, epoch_records, interval_records, parse_log, read_metrics
 from lib.utils.weight_compare import compare_state_dicts
 
@@ -20,13 +20,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 CONFIG = "seqtrack_tiny"
 EPOCH_SAMPLES = 40
 INTERVAL = 10
-
-
-def load_script(name: str):
-    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 compare_phases = load_script("compare_phases")
