@@ -23,7 +23,7 @@ import torch  # noqa: E402
 from lib.config.seqtrack.config import Config, ConfigError, config_path, load_config  # noqa: E402
 from lib.models.seqtrack import build_seqtrack  # noqa: E402
 from lib.train.actors.seqtrack import build_actor  # noqa: E402
-from lib.train.checkpoint import CheckpointError, checkpoint_name, load_checkpoint, save_atomic  # noqa: E402
+from lib.utils.checkpoint_io import CheckpointError, checkpoint_name, load_checkpoint, save_atomic  # noqa: E402
 from lib.train.optim import build_optimizer  # noqa: E402
 from lib.train.trainers.base_trainer import RunPaths  # noqa: E402
 from lib.train.trainers.ltr_trainer import LTRTrainer  # noqa: E402

@@ -9,9 +9,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib.config.seqtrack.config import ConfigError, config_path, load_config  # noqa: E402
-from lib.train.data.errors import DatasetError  # noqa: E402
+from lib.utils.errors import DatasetError  # noqa: E402
 from lib.train.dataset.lasot import count_lasot  # noqa: E402
-from lib.train.dataset.lasot_specs import check_class_dirs, check_classes, check_root  # noqa: E402
+from lib.utils.lasot_specs import check_class_dirs, check_classes, check_root  # noqa: E402
 from lib.utils.local_settings import SettingsError, resolve_lasot_root  # noqa: E402
 
 EXAMPLE = """example:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lib.train.data.errors import DatasetError  # noqa: E402
+from lib.utils.errors import DatasetError  # noqa: E402
 from lib.train.dataset.synthetic import make_synthetic_lasot  # noqa: E402
 
 EXAMPLE = """example:

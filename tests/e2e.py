@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from lib.config.seqtrack.config import config_path, load_config
-from lib.train.checkpoint import checkpoint_name
+from lib.utils.checkpoint_io import checkpoint_name
 from lib.train.run_training import run_training
 from lib.train.trainers.base_trainer import RunPaths
 

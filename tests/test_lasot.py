@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import torch
 
-from lib.train.data.errors import DatasetError
+from lib.utils.errors import DatasetError
 from lib.train.data.image_loader import make_image_loader, opencv_loader
 from lib.train.dataset.lasot import Lasot
-from lib.train.dataset.lasot_annotations import read_groundtruth
-from lib.train.dataset.lasot_specs import lasot_classes, sequences_of, split_sequences
+from lib.utils.lasot_annotations import read_groundtruth
+from lib.utils.lasot_specs import lasot_classes, sequences_of, split_sequences
 
 FIXTURE = Path(__file__).parent / "fixtures" / "lasot_annos" / "lasot_annos.tar.xz"
 

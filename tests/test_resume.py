@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from e2e import checkpoint, figures, final_weights, paths, tiny_config, train, weights_equal
-from lib.train.checkpoint import CheckpointError
+from lib.utils.checkpoint_io import CheckpointError
 from lib.train.run_training import run_training
 
 

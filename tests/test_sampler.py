@@ -11,7 +11,7 @@ from torch.utils.data import DataLoader
 
 from lib.config.seqtrack.config import config_path, load_config
 from lib.train.data.builder import build_train_dataset, collate_frames_first
-from lib.train.data.errors import DatasetError
+from lib.utils.errors import DatasetError
 from lib.train.data.sampler import sample_frame_ids_order, sample_rng
 from lib.train.dataset.synthetic import make_synthetic_lasot
 

@@ -9,10 +9,10 @@ import cv2
 import numpy as np
 import pytest
 
-from lib.train.data.errors import DatasetError
+from lib.utils.errors import DatasetError
 from lib.train.data.image_loader import opencv_loader
 from lib.train.dataset.lasot import Lasot
-from lib.train.dataset.lasot_annotations import read_sequence_annotation
+from lib.utils.lasot_annotations import read_sequence_annotation
 from lib.train.dataset.synthetic import class_look, make_synthetic_lasot, object_texture
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

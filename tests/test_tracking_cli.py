@@ -13,7 +13,7 @@ import torch
 
 from lib.config.seqtrack.config import config_path, load_config
 from lib.models.seqtrack import build_seqtrack
-from lib.train.checkpoint import FORMAT_VERSION, NET_TYPE, save_atomic
+from lib.utils.checkpoint_io import FORMAT_VERSION, NET_TYPE, save_atomic
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -91,8 +91,8 @@ def _load_config(args):
 
 def _preflight(args) -> None:
     """Check what can be checked before torchrun starts N processes: one clear error instead of N."""
-    from lib.train.checkpoint import CheckpointError
-    from lib.train.dataset.lasot_specs import check_class_dirs, check_classes, check_root
+    from lib.utils.checkpoint_io import CheckpointError
+    from lib.utils.lasot_specs import check_class_dirs, check_classes, check_root
     from lib.utils.local_settings import resolve_lasot_root
 
     cfg = _load_config(args)
@@ -106,8 +106,8 @@ def _preflight(args) -> None:
 def _user_errors() -> tuple:
     from lib.config.seqtrack.config import ConfigError
     from lib.models.seqtrack.errors import ModelConfigError
-    from lib.train.checkpoint import CheckpointError
-    from lib.train.data.errors import DatasetError
+    from lib.utils.checkpoint_io import CheckpointError
+    from lib.utils.errors import DatasetError
     from lib.utils.local_settings import SettingsError
 
     return ConfigError, DatasetError, CheckpointError, SettingsError, ModelConfigError, FileNotFoundError

@@ -5,29 +5,23 @@ from __future__ import annotations
 
 import math
 import pickle
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
+from lib.utils.checkpoint_io import list_checkpoints, parse_checkpoint_name
 from lib.utils.run_metrics import MetricsError
 
-# lib/utils sits below lib/train, so the checkpoint name is matched here rather than imported from
-# lib.train.checkpoint; mid-epoch names (..._s00000100) do not match.
-_EPOCH_CHECKPOINT = re.compile(r"^[A-Z0-9]+_ep(\d{4,})\.pth\.tar$")
 
 
 def epoch_checkpoints(checkpoint_dir: str | Path | None) -> dict[int, Path]:
     """Epoch-end checkpoints (``SEQTRACK_ep0005.pth.tar``) of a directory by epoch; mid-epoch ones are left out."""
     if checkpoint_dir is None or not Path(checkpoint_dir).is_dir():
         return {}
-    found = {}
-    for path in Path(checkpoint_dir).iterdir():
-        if match := _EPOCH_CHECKPOINT.match(path.name):
-            found[int(match[1])] = path
-    return found
+    positions = ((parse_checkpoint_name(path), path) for path in list_checkpoints(checkpoint_dir))
+    return {position.epoch: path for position, path in positions if not position.samples}
 
 
 def load_net_state(path: str | Path) -> dict[str, torch.Tensor]:

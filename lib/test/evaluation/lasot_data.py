@@ -1,8 +1,7 @@
 """LaSOT test sequences for the tracker and the evaluation: names, frames, ground truth, absence flags.
 
-This is the one module of ``lib/test`` that reaches into ``lib/train``: the split lists, the annotation
-reader and the checkpoint reader live there for now. When they move to ``lib/utils`` only the imports
-below change.
+The split lists, the annotation reader and the checkpoint reader are shared with training through
+``lib/utils``; this module gathers what the tracker and the evaluation use.
 """
 
 from __future__ import annotations
@@ -14,11 +13,11 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from lib.train.checkpoint import CheckpointError, load_checkpoint  # noqa: F401  (re-exported)
-from lib.train.data.errors import DatasetError
-from lib.train.dataset.lasot_annotations import read_groundtruth, read_sequence_annotation  # noqa: F401
-from lib.train.dataset.lasot_specs import (check_classes, check_root, lasot_classes,  # noqa: F401
-                                           sequence_class, sequence_dir, sequences_of, split_sequences)
+from lib.utils.checkpoint_io import CheckpointError, load_checkpoint  # noqa: F401  (re-exported)
+from lib.utils.errors import DatasetError
+from lib.utils.lasot_annotations import read_groundtruth, read_sequence_annotation  # noqa: F401
+from lib.utils.lasot_specs import (check_classes, check_root, lasot_classes, sequence_class, sequence_dir,  # noqa: F401
+                                   sequences_of, split_sequences)
 
 __all__ = [
     "CheckpointError", "DatasetError", "LasotSequence", "check_classes", "check_root", "lasot_classes",

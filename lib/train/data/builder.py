@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from lib.train.data.errors import DatasetError
+from lib.utils.errors import DatasetError
 from lib.train.data.image_loader import ImageLoader, make_image_loader
 from lib.train.data.loader import collate_frames_first
 from lib.train.data.processing import CropSpec, SeqTrackProcessing

@@ -9,7 +9,7 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from lib.train.data.errors import DatasetError
+from lib.utils.errors import DatasetError
 
 logger = logging.getLogger(__name__)
 

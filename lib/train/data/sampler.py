@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from lib.train.data.errors import DatasetError
+from lib.utils.errors import DatasetError
 
 logger = logging.getLogger(__name__)
 

@@ -11,12 +11,12 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from lib.train.data.errors import DatasetError
+from lib.utils.errors import DatasetError
 from lib.train.data.image_loader import ImageLoader, opencv_loader
-from lib.train.dataset.lasot_annotations import (SequenceAnnotation, count_groundtruth_frames,
-                                                 read_sequence_annotation)
-from lib.train.dataset.lasot_specs import (check_class_dirs, check_classes, check_root, sequence_class,
-                                           sequence_dir, sequences_of)
+from lib.utils.lasot_annotations import (SequenceAnnotation, count_groundtruth_frames,
+                                         read_sequence_annotation)
+from lib.utils.lasot_specs import (check_class_dirs, check_classes, check_root, sequence_class, sequence_dir,
+                                   sequences_of)
 
 logger = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from lib.train.data.errors import DatasetError
-from lib.train.dataset.lasot_specs import check_classes
+from lib.utils.errors import DatasetError
+from lib.utils.lasot_specs import check_classes
 
 logger = logging.getLogger(__name__)
 

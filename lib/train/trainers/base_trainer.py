@@ -10,9 +10,9 @@ from typing import Callable
 import torch
 
 from lib.config.seqtrack.config import Config
-from lib.train.checkpoint import (FORMAT_VERSION, NET_TYPE, CheckpointError, checkpoint_name,
-                                  find_latest_valid, list_checkpoints, load_checkpoint,
-                                  parse_checkpoint_name, save_atomic)
+from lib.utils.checkpoint_io import (FORMAT_VERSION, NET_TYPE, CheckpointError, checkpoint_name,
+                                     find_latest_valid, list_checkpoints, load_checkpoint,
+                                     parse_checkpoint_name, save_atomic)
 from lib.utils.distributed import DistInfo, barrier, gather_objects
 from lib.utils.seeding import capture_rng_state, restore_rng_state
 

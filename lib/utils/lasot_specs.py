@@ -7,9 +7,9 @@ import functools
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from lib.train.data.errors import DatasetError
+from lib.utils.errors import DatasetError
 
-SPECS_DIR = Path(__file__).resolve().parents[1] / "data_specs"
+SPECS_DIR = Path(__file__).resolve().parents[1] / "train" / "data_specs"
 SPLITS = ("train", "test")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lib.train.data.errors import DatasetError
+from lib.utils.errors import DatasetError
 
 GROUNDTRUTH = "groundtruth.txt"
 FULL_OCCLUSION = "full_occlusion.txt"

@@ -1,4 +1,4 @@
-"""The error raised for training data that is missing, malformed or cannot be decoded."""
+"""Errors for data that is missing, malformed or cannot be decoded (shared by training and tracking)."""
 
 
 class DatasetError(ValueError):
