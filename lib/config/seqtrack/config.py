@@ -73,6 +73,12 @@ def _defaults() -> dict:
                 "TYPE": "step",  # only 'step' (StepLR at LR_DROP_EPOCH) is built
                 "DECAY_RATE": 0.1,  # StepLR gamma
             },
+            "HF": {
+                "REPO_ID": "",  # Hugging Face Hub model repo for the checkpoints ('user/name'); empty = no upload
+                "PRIVATE": True,  # create the repo private when it does not exist
+                "UPLOAD": True,  # upload when REPO_ID is set (False keeps a REPO_ID for downloads only)
+                "UPLOAD_EVERY": 1,  # upload every N-th epoch's checkpoint (the last epoch always)
+            },
         },
         "DATA": {
             "SAMPLER_MODE": "order",  # frame sampling mode; 'order' as in the original
