@@ -177,8 +177,8 @@ def test_bad_checkpoints_are_clear_errors(save_dir, lasot, tmp_path, capsys):
     assert test_cli.main(args + ["--checkpoint", str(mismatched)]) == 2
     err = capsys.readouterr().err
     assert "bottleneck.bias" in err and "extra.weight" in err and "Traceback" not in err
-    assert test_cli.main(args + ["--checkpoint", "hf://user/repo/SEQTRACK_ep0001.pth.tar"]) == 2
-    assert "not supported yet" in capsys.readouterr().err
+    assert test_cli.main(args + ["--checkpoint", "hf://user/SEQTRACK_ep0001.pth.tar"]) == 2  # no file part
+    assert "malformed Hub path" in capsys.readouterr().err
     assert test_cli.main(args + ["--sequence", "mouse-2"]) == 2  # a training sequence
     assert "not a LaSOT test sequence" in capsys.readouterr().err
 

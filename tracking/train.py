@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -14,6 +15,9 @@ EXAMPLES = """examples:
   python tracking/train.py --script seqtrack --config seqtrack_tiny --save_dir ./output --mode single
   python tracking/train.py --script seqtrack --config seqtrack_b256 --save_dir ./output --mode multiple --nproc_per_node 8
   python tracking/train.py --script seqtrack --config seqtrack_b256 --save_dir ./output --resume auto
+  python tracking/train.py --config seqtrack_b256 --save_dir ./output --repo_id user/seqtrack-b256   # push every epoch
+  python tracking/train.py --config seqtrack_b256 --save_dir ./output --resume hf://user/seqtrack-b256/checkpoints/SEQTRACK_ep0002.pth.tar
+  python tracking/train.py --config seqtrack_b256 --save_dir ./finetune --init SEQTRACK_ep0500.pth.tar
   python tracking/train.py --config seqtrack_tiny --save_dir ./output --opts TRAIN.EPOCH 10 DATA.TRAIN.CLASSES "[mouse, bear]"
 
 outputs (under --save_dir):
@@ -47,8 +51,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--master_port", type=int, default=29500, help="its port when --nnodes > 1")
     parser.add_argument("--seed", type=int, default=None, help="overrides TRAIN.SEED")
     parser.add_argument("--resume", default=None, metavar="PATH|auto",
-                        help="resume from a checkpoint, or 'auto' = the newest valid one of this run "
-                             "(overrides TRAIN.RESUME_PATH)")
+                        help="resume from a checkpoint, or 'auto' = the newest valid one of this run, or a Hub "
+                             "checkpoint hf://<user>/<repo>[@revision]/<path> (overrides TRAIN.RESUME_PATH)")
+    parser.add_argument("--repo_id", default=None, metavar="USER/NAME",
+                        help="push every epoch's checkpoint, log, curves and model card to this Hugging Face Hub "
+                             "model repo in the background (overrides TRAIN.HF.REPO_ID; token from HF_TOKEN)")
+    parser.add_argument("--init", default=None, metavar="PATH",
+                        help="fine-tune from the weights of PATH, a checkpoint of this project or of the original "
+                             "SeqTrack code (e.g. its SEQTRACK_ep0500.pth.tar): fresh optimizer, epoch 1 "
+                             "(overrides MODEL.INIT_CHECKPOINT; ignored when the run resumes)")
     parser.add_argument("--lasot_dir", default=None,
                         help="LaSOT root (default: $LASOT_DIR, then local_settings.yaml, then ./data/lasot)")
     parser.add_argument("--opts", nargs="+", default=[], metavar="KEY VALUE",
@@ -86,19 +97,29 @@ def _load_config(args):
     overrides = list(args.opts)
     if args.seed is not None:
         overrides += ["TRAIN.SEED", str(args.seed)]
+    if args.repo_id is not None:
+        overrides += ["TRAIN.HF.REPO_ID", json.dumps(args.repo_id)]  # quoted: --opts values are read as YAML
+    if args.init is not None:
+        overrides += ["MODEL.INIT_CHECKPOINT", json.dumps(args.init)]  # quoted: --opts values are read as YAML
     return load_config(config_path(args.config), overrides)
 
 
 def _preflight(args) -> None:
     """Check what can be checked before torchrun starts N processes: one clear error instead of N."""
     from lib.utils.checkpoint_io import CheckpointError
+    from lib.utils.hub import is_hub_path, local_checkpoint
     from lib.utils.lasot_specs import check_class_dirs, check_classes, check_root
     from lib.utils.local_settings import resolve_lasot_root
 
     cfg = _load_config(args)
     resume = args.resume or cfg.TRAIN.RESUME_PATH
-    if resume and resume != "auto" and not Path(resume).is_file():
+    if is_hub_path(resume):
+        local_checkpoint(resume)  # downloaded once here, so the N processes find it in the Hub cache
+    elif resume and resume != "auto" and not Path(resume).is_file():
         raise CheckpointError(f"checkpoint not found: {resume}")
+    if cfg.MODEL.INIT_CHECKPOINT and not Path(cfg.MODEL.INIT_CHECKPOINT).is_file():
+        raise CheckpointError(f"checkpoint to fine-tune from (--init / MODEL.INIT_CHECKPOINT) not found: "
+                              f"{cfg.MODEL.INIT_CHECKPOINT}")
     classes = check_classes(cfg.DATA.TRAIN.CLASSES)
     check_class_dirs(check_root(resolve_lasot_root(args.lasot_dir)), classes)
 

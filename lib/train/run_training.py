@@ -13,12 +13,15 @@ from lib.config.seqtrack.config import Config, ConfigError
 from lib.models.seqtrack import build_seqtrack
 from lib.train.actors.seqtrack import build_actor
 from lib.train.data.builder import build_train_dataset, collate_frames_first
+from lib.train.hub_upload import hub_uploader_from_config
 from lib.train.optim import build_optimizer
-from lib.train.trainers.base_trainer import RunPaths
+from lib.train.trainers.base_trainer import RunPaths, resolve_resume
 from lib.train.trainers.ltr_trainer import LTRTrainer
 from lib.utils.distributed import DistInfo, destroy_distributed, init_distributed
+from lib.utils.hub import local_checkpoint
 from lib.utils.local_settings import resolve_lasot_root
-from lib.utils.logging_setup import setup_logging
+from lib.utils.logging_setup import close_logging, setup_logging
+from lib.utils.original_checkpoint import load_weights_into
 from lib.utils.run_metrics import MetricsWriter
 from lib.utils.seeding import configure_determinism, seed_everything
 
@@ -58,6 +61,17 @@ def _wrap_ddp(net: torch.nn.Module, device: torch.device, dist_info: DistInfo) -
     return torch.nn.parallel.DistributedDataParallel(net, device_ids=device_ids)
 
 
+def _load_initial_weights(net: torch.nn.Module, init: str) -> None:
+    """MODEL.INIT_CHECKPOINT (ours or the original code's; a path or hf://) into ``net`` in place.
+
+    Fine-tuning takes the weights only: the optimizer (built next from these same parameters) starts fresh,
+    and training starts at epoch 1.
+    """
+    loaded = load_weights_into(net, local_checkpoint(init))
+    logger.info("Fine-tuning from %s (%s layout, epoch %s): weights loaded; fresh optimizer, starting at epoch 1",
+                loaded.path, loaded.layout, loaded.epoch)
+
+
 def run_training(cfg: Config, config_name: str, save_dir: str | Path, resume: str | None = None,
                  lasot_dir: str | None = None, restore_rng: bool = True, checkpoint_hooks=()) -> LTRTrainer:
     """Train ``cfg`` into ``save_dir``; ``resume`` is a checkpoint path, 'auto', or None/'' (fresh).
@@ -87,9 +101,20 @@ def _run(cfg, config_name, save_dir, resume, lasot_dir, restore_rng, dist_info, 
                 "es" if dist_info.world_size > 1 else "", save_dir)
     seed_everything(cfg.TRAIN.SEED)  # the initial weights depend on the seed only
 
+    resume = resume or cfg.TRAIN.RESUME_PATH  # an hf:// path is downloaded first
+    resume_path, resume_state = None, None
+    if resume:
+        resume_path, resume_state = resolve_resume(local_checkpoint(resume), paths.checkpoint_dir)
+    init = cfg.MODEL.INIT_CHECKPOINT
+    if init and resume_path is not None:
+        logger.info("MODEL.INIT_CHECKPOINT %s is ignored: the run resumes from %s with its own weights", init,
+                    resume_path)
     dataset = build_train_dataset(cfg, resolve_lasot_root(lasot_dir))
-    net = build_seqtrack(cfg).to(device)
+    # MAE weights only matter for a fresh start; a resume or a fine-tuning start overwrites them.
+    net = build_seqtrack(cfg, load_pretrained=resume_path is None and not init).to(device)
     logger.info("Model: %d parameters", sum(p.numel() for p in net.parameters()))
+    if init and resume_path is None:
+        _load_initial_weights(net, init)
     optimizer, lr_scheduler = build_optimizer(cfg, net, device)
     net = _wrap_ddp(net, device, dist_info)
     actor = build_actor(cfg, net)
@@ -105,18 +130,21 @@ def _run(cfg, config_name, save_dir, resume, lasot_dir, restore_rng, dist_info, 
                          dist_info, device, metrics_writer=metrics_writer, tb_writer=tb_writer,
                          after_epoch=_draw_curves)
     trainer.checkpoint_hooks.extend(hooks)
-    resume = resume or cfg.TRAIN.RESUME_PATH
-    if resume:
-        path, state = trainer.resolve_resume(resume)
-        if path is not None:
-            trainer.load_state(path, state, restore_rng=restore_rng)
-            if metrics_writer is not None:
-                metrics_writer.write({"kind": "resume", "epoch": int(state["epoch"]),
-                                      "samples": int(state["samples_in_epoch"]), "path": str(Path(path).resolve()),
-                                      "time": time.time()})
+    uploader = hub_uploader_from_config(cfg, paths) if dist_info.is_main else None
+    if uploader is not None:
+        trainer.checkpoint_hooks.append(uploader)
+    if resume_path is not None:
+        trainer.load_state(resume_path, resume_state, restore_rng=restore_rng)
+        if metrics_writer is not None:
+            metrics_writer.write({"kind": "resume", "epoch": int(resume_state["epoch"]),
+                                  "samples": int(resume_state["samples_in_epoch"]),
+                                  "path": str(resume_path.resolve()), "time": time.time()})
     try:
         trainer.train(cfg.TRAIN.EPOCH)
     finally:
         if tb_writer is not None:
             tb_writer.close()
+        if uploader is not None:
+            uploader.close()  # waits (bounded) for pending uploads and reports what was pushed
+        close_logging()
     return trainer

@@ -9,6 +9,20 @@ from pathlib import Path
 _HANDLER_TAG = "_seqtrack_handler"
 
 
+class _Formatter(logging.Formatter):
+    """The bare message for INFO (the log lines users parse); ``WARNING: ...`` / ``ERROR: ...`` above it."""
+
+    def __init__(self, prefix: str = ""):
+        super().__init__()
+        self.prefix = prefix
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        if record.levelno >= logging.WARNING:
+            text = f"{record.levelname}: {text}"
+        return self.prefix + text
+
+
 def setup_logging(log_file: str | Path | None = None, rank: int = 0, level: int = logging.INFO) -> None:
     """Send ``logging`` records to stdout (and ``log_file``, appended) on rank 0; ranks > 0 show warnings.
 
@@ -20,7 +34,7 @@ def setup_logging(log_file: str | Path | None = None, rank: int = 0, level: int 
             root.removeHandler(handler)
             handler.close()
     root.setLevel(level if rank == 0 else logging.WARNING)
-    formatter = logging.Formatter("%(message)s") if rank == 0 else logging.Formatter(f"[rank {rank}] %(message)s")
+    formatter = _Formatter() if rank == 0 else _Formatter(f"[rank {rank}] ")
     console = logging.StreamHandler(sys.stdout)
     console.setFormatter(formatter)
     handlers = [console]

@@ -129,14 +129,18 @@ def _unwrap(model: nn.Module) -> nn.Module:
     return getattr(model, "module", model)
 
 
-def build_seqtrack(cfg) -> SeqTrack:
-    """SeqTrack from the config: ``cfg.MODEL`` for the architecture, ``cfg.DATA`` for crop sizes and frames."""
+def build_seqtrack(cfg, load_pretrained: bool = True) -> SeqTrack:
+    """SeqTrack from the config: ``cfg.MODEL`` for the architecture, ``cfg.DATA`` for crop sizes and frames.
+
+    ``load_pretrained=False`` skips MODEL.ENCODER.PRETRAINED_PATH, for callers that load all weights next.
+    """
     if cfg.MODEL.FEATURE_TYPE != "x":
         raise ModelConfigError(f"MODEL.FEATURE_TYPE {cfg.MODEL.FEATURE_TYPE!r} is not built; only 'x' (search tokens)")
     enc = cfg.MODEL.ENCODER
     body = build_vit(enc.TYPE, cfg.DATA.SEARCH.SIZE, cfg.DATA.TEMPLATE.SIZE, enc.PATCH_SIZE,
                      drop_path=enc.DROP_PATH, use_checkpoint=enc.USE_CHECKPOINT)
-    load_pretrained_encoder(body, enc.PRETRAINED_PATH, enc.PRETRAIN_TYPE)
+    if load_pretrained:
+        load_pretrained_encoder(body, enc.PRETRAINED_PATH, enc.PRETRAIN_TYPE)
     dec = cfg.MODEL.DECODER
     num_search = cfg.DATA.SEARCH.NUMBER
     decoder = SeqTrackDecoder(vocab_size(cfg.MODEL.BINS), cfg.MODEL.HIDDEN_DIM, dec.NHEADS, dec.DEC_LAYERS,

@@ -36,11 +36,13 @@ import torch
 
 from lib.config.seqtrack.config import ConfigError, config_from_dict, config_path, load_config
 from lib.models.seqtrack import build_seqtrack
-from lib.test.evaluation.lasot_data import (CheckpointError, DatasetError, LasotSequence, load_checkpoint,
-                                            load_test_sequence, read_frame)
+from lib.test.evaluation.lasot_data import (CheckpointError, DatasetError, LasotSequence, load_test_sequence,
+                                            read_frame)
 from lib.test.tracker.seqtrack import SeqTrackTracker, TrackerParams
+from lib.utils.hub import local_checkpoint
 from lib.utils.local_settings import read_local_settings
 from lib.utils.logging_setup import format_hms
+from lib.utils.original_checkpoint import LAYOUT_ORIGINAL, expected_shapes, original_to_native, read_any_checkpoint
 
 logger = logging.getLogger(__name__)
 
@@ -116,31 +118,32 @@ def _network_config(state: dict, config_name: str, path: Path):
 
 def resolve_checkpoint(config_name: str, checkpoint: str | None = None, epoch: int | None = None,
                        save_dir: str | Path = "./output") -> Path:
-    """The checkpoint to track with: ``checkpoint`` itself, else the run's file of ``epoch`` (default TEST.EPOCH)."""
+    """The checkpoint to track with: ``checkpoint`` itself (an ``hf://`` path is downloaded into the Hub cache),
+    else the run's file of ``epoch`` (default TEST.EPOCH)."""
     if checkpoint is not None:
-        if str(checkpoint).startswith("hf://"):
-            raise CheckpointError(f"{checkpoint}: hf:// checkpoints are not supported yet; download the file "
-                                  f"(hf_hub_download(repo_id, 'checkpoints/SEQTRACK_ep0005.pth.tar')) and pass "
-                                  f"its local path")
         if epoch is not None:
             raise ConfigError("give either a checkpoint path or an epoch, not both")
-        return Path(checkpoint)
+        return Path(local_checkpoint(str(checkpoint)))
     if epoch is None:
         epoch = load_config(config_path(config_name)).TEST.EPOCH
     return run_checkpoint_path(save_dir, config_name, epoch)
 
 
 def load_network(checkpoint: str | Path, config_name: str, device: str | torch.device = "cpu") -> LoadedNetwork:
-    """Build the network of the checkpoint's config and load its weights (``weights_only`` load)."""
+    """Build the network of the checkpoint's config and load its weights (ours: ``weights_only`` load; the
+    original SeqTrack code's: its safe reader, with the config ``config_name``)."""
     path = Path(checkpoint)
     if not path.is_file():
         raise CheckpointError(f"checkpoint not found: {path} (train first, or pass --checkpoint PATH / --epoch N "
                               f"/ --save_dir DIR)")
-    state = load_checkpoint(path)
+    state, layout = read_any_checkpoint(path)
     cfg = _network_config(state, config_name, path)
     with _quiet_logger("lib.models.seqtrack.pretrained"):  # its 'random init' note is moot: weights follow
         net = build_seqtrack(cfg)
-    _fit_state_dict(net, state["net"], path, config_name)
+    weights = state["net"]
+    if layout == LAYOUT_ORIGINAL:
+        weights = original_to_native(weights, expected_shapes(net), f"{path} (config {config_name})")
+    _fit_state_dict(net, weights, path, config_name)
     net.to(device).eval().requires_grad_(False)
     epoch = state.get("epoch")
     logger.info("loaded the network weights of %s (epoch %s)", path, epoch)

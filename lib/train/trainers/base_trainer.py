@@ -14,6 +14,7 @@ from lib.utils.checkpoint_io import (FORMAT_VERSION, NET_TYPE, CheckpointError, 
                                      find_latest_valid, list_checkpoints, load_checkpoint,
                                      parse_checkpoint_name, save_atomic)
 from lib.utils.distributed import DistInfo, barrier, gather_objects
+from lib.utils.original_checkpoint import WEIGHTS_ONLY_KEY, is_original_checkpoint_file
 from lib.utils.seeding import capture_rng_state, restore_rng_state
 
 logger = logging.getLogger(__name__)
@@ -23,6 +24,11 @@ _ARCH_PREFIXES = ("MODEL.",)
 _ARCH_EXCLUDED = {"MODEL.ENCODER.PRETRAINED_PATH", "MODEL.INIT_CHECKPOINT", "MODEL.ENCODER.USE_CHECKPOINT",
                   "MODEL.ENCODER.DROP_PATH", "MODEL.DECODER.DROPOUT", "MODEL.ENCODER.PRETRAIN_TYPE"}
 _ARCH_EXTRA = {"DATA.SEARCH.SIZE", "DATA.TEMPLATE.SIZE", "DATA.TEMPLATE.NUMBER", "DATA.SEQ_FORMAT"}
+# Keys that change where things go or how long the run is, not what each step computes: changing them on
+# resume is normal (a longer run, another upload target) and draws no warning.
+_NEUTRAL_PREFIXES = ("TRAIN.HF.",)
+_NEUTRAL = {"TRAIN.EPOCH", "TRAIN.RESUME_PATH", "TRAIN.KEEP_CHECKPOINTS", "TRAIN.CHECKPOINT_INTERVAL_SAMPLES",
+            "TRAIN.LOG_INTERVAL_SAMPLES", "TRAIN.PRINT_INTERVAL", "TRAIN.NUM_WORKER", "TEST.EPOCH"}
 
 
 @dataclass(frozen=True)
@@ -73,9 +79,28 @@ def config_differences(saved: dict, current: dict) -> tuple:
         if before == after:
             continue
         text = f"{key}: {before!r} -> {after!r}"
+        if key in _NEUTRAL or key.startswith(_NEUTRAL_PREFIXES):
+            continue
         is_arch = (key.startswith(_ARCH_PREFIXES) and key not in _ARCH_EXCLUDED) or key in _ARCH_EXTRA
         (arch if is_arch else other).append(text)
     return arch, other
+
+
+def resolve_resume(resume: str, checkpoint_dir: Path) -> tuple:
+    """``(path, state)`` for ``resume`` = a local path or 'auto'; ``(None, None)`` when auto finds none."""
+    if resume == "auto":
+        path, state = find_latest_valid(checkpoint_dir)
+        if path is None:
+            logger.info("--resume auto: no valid checkpoint in %s; starting from scratch", checkpoint_dir)
+        return path, state
+    try:
+        return Path(resume), load_checkpoint(resume)
+    except CheckpointError:
+        if is_original_checkpoint_file(resume):
+            raise CheckpointError(f"{resume} is a checkpoint of the original SeqTrack code: it holds no training "
+                                  f"state of this project and cannot be resumed; use --init {resume} to "
+                                  f"fine-tune from its weights") from None
+        raise
 
 
 class BaseTrainer:
@@ -161,18 +186,11 @@ class BaseTrainer:
                 path.unlink(missing_ok=True)
 
     # --------------------------------------------------------------------------------------- resume
-    def resolve_resume(self, resume: str) -> tuple:
-        """``(path, state)`` for ``resume`` = a path or 'auto'; ``(None, None)`` when auto finds none."""
-        if resume == "auto":
-            path, state = find_latest_valid(self.paths.checkpoint_dir)
-            if path is None:
-                logger.info("--resume auto: no valid checkpoint in %s; starting from scratch",
-                            self.paths.checkpoint_dir)
-            return path, state
-        return Path(resume), load_checkpoint(resume)
-
     def load_state(self, path: Path, state: dict, restore_rng: bool = True) -> None:
         """Restore everything :meth:`state_dict` saved; refuse a checkpoint of another architecture."""
+        if state.get(WEIGHTS_ONLY_KEY) or "optimizer" not in state:  # e.g. converted from the original's format
+            raise CheckpointError(f"{path} holds weights only (no optimizer or training position), so it cannot "
+                                  f"be resumed; use --init {path} (MODEL.INIT_CHECKPOINT) to fine-tune from it")
         arch, other = config_differences(state["config"], self.cfg.to_dict())
         if arch:
             raise CheckpointError(f"{path} was trained with a different architecture; differing keys: "

@@ -1,0 +1,163 @@
+"""Upload a SeqTrack checkpoint, or a whole training run, to a Hugging Face Hub model repo in one commit, with a
+model card (README.md) generated from it. Training does this by itself after every epoch when TRAIN.HF.REPO_ID
+is set; this script is for runs trained without it, or epochs whose upload failed."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lib.train.hub_upload import (CARD_IN_REPO, STAGING_DIR, checkpoint_in_repo, draw_curves,  # noqa: E402
+                                  make_card, push_files, run_file_names)
+from lib.train.trainers.base_trainer import RunPaths  # noqa: E402
+from lib.utils.checkpoint_io import (CheckpointError, list_checkpoints, load_checkpoint,  # noqa: E402
+                                     parse_checkpoint_name)
+from lib.utils.hub import HubError, hub_error, hub_url, quiet_http_logging  # noqa: E402
+from lib.utils.logging_setup import setup_logging  # noqa: E402
+from lib.utils.model_card import parameter_counts, write_model_card  # noqa: E402
+
+SCRIPT = "seqtrack"
+EXAMPLE = """example:
+  python scripts/upload_checkpoint.py ./output --repo_id user/seqtrack-b256 --private
+      every epoch checkpoint of the run in ./output (checkpoints/train/seqtrack/<config>/), its log, metrics,
+      curves and a model card
+  python scripts/upload_checkpoint.py ./output/checkpoints/train/seqtrack/seqtrack_b256/SEQTRACK_ep0005.pth.tar \\
+      --repo_id user/seqtrack-b256
+  python scripts/upload_checkpoint.py ./output --repo_id user/seqtrack-b256 --card_only MODEL_CARD.md
+      write the model card the upload would commit, upload nothing
+
+Repo layout: checkpoints/SEQTRACK_ep%04d.pth.tar, logs/seqtrack-<config>.{log,metrics.jsonl,curves.png},
+README.md. The token: HF_TOKEN or 'hf auth login' (never on the command line).
+Exit codes: 0 uploaded, 1 the upload failed (network, access), 2 bad input (no checkpoint, unreadable file)."""
+
+
+class UploadError(ValueError):
+    """A path that holds nothing to upload, or that does not say which config it belongs to."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__, epilog=EXAMPLE,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("path", help="a checkpoint file, or a run directory (the --save_dir of a training run)")
+    parser.add_argument("--repo_id", required=True, help="model repo on the Hub, 'user/name' (created if needed)")
+    parser.add_argument("--private", action="store_true", help="create the repo private (an existing repo keeps "
+                                                               "its visibility)")
+    parser.add_argument("--config", default=None,
+                        help="config name of the run, when PATH does not tell it (a run directory holding several "
+                             "configs, a checkpoint outside the run layout)")
+    parser.add_argument("--note", default="",
+                        help="a paragraph to add to the model card, e.g. what data the run was trained on")
+    parser.add_argument("--card_only", default=None, metavar="FILE",
+                        help="write the generated model card to FILE and upload nothing")
+    return parser
+
+
+def _config_of_checkpoint(checkpoint: Path, given: str | None) -> str:
+    """``<config>`` from ``.../seqtrack/<config>/SEQTRACK_*.pth.tar`` or from a staged copy of the uploader."""
+    if given:
+        return given
+    parts = checkpoint.resolve().parts
+    if len(parts) >= 3 and parts[-3] == SCRIPT:
+        return parts[-2]
+    if len(parts) >= 6 and parts[-6] == STAGING_DIR and parts[-5] == SCRIPT:  # <STAGING_DIR>/seqtrack/<c>/epN/...
+        return parts[-4]
+    raise UploadError(f"cannot tell the config of {checkpoint} from its path: pass --config")
+
+
+def _config_of_run(run_dir: Path, given: str | None) -> str:
+    root = run_dir / "checkpoints" / "train" / SCRIPT
+    configs = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    if given:
+        return given
+    if len(configs) == 1:
+        return configs[0]
+    if not configs:
+        raise UploadError(f"{run_dir} holds no checkpoints/train/{SCRIPT}/<config>/: not a run directory")
+    raise UploadError(f"{run_dir} holds runs of several configs ({', '.join(configs)}): pass --config")
+
+
+def collect(path: Path, config: str | None, scratch: Path) -> tuple:
+    """``(files {path in repo: local path}, newest checkpoint state, config name, run paths)`` for PATH."""
+    if path.is_file():
+        config = _config_of_checkpoint(path, config)
+        paths = RunPaths(path.parent, config)  # only for the run files' names
+        files = {checkpoint_in_repo(path.name): path}
+        staged_logs = path.parent.parent / "logs"  # an uploader's staged epoch folder also holds the run files
+        if path.parent.name == "checkpoints" and staged_logs.is_dir():
+            files.update({f"logs/{p.name}": p for p in staged_logs.iterdir() if p.is_file()})
+        return files, load_checkpoint(path), config, paths
+    if not path.is_dir():
+        raise UploadError(f"{path} does not exist")
+    config = _config_of_run(path, config)
+    paths = RunPaths(path, config)
+    checkpoints = [p for p in list_checkpoints(paths.checkpoint_dir) if not parse_checkpoint_name(p).samples]
+    if not checkpoints:
+        raise UploadError(f"{paths.checkpoint_dir} holds no epoch checkpoint (SEQTRACK_ep%04d.pth.tar)")
+    files = {checkpoint_in_repo(p.name): p for p in checkpoints}
+    names = run_file_names(paths)
+    for kind in ("log", "metrics"):
+        if getattr(paths, f"{kind}_file").is_file():
+            files[names[kind]] = getattr(paths, f"{kind}_file")
+    curves = scratch / Path(names["curves"]).name  # drawn afresh: the run's own file may be older
+    if paths.metrics_file.is_file() and draw_curves(paths.metrics_file, config, curves):
+        files[names["curves"]] = curves
+    elif paths.curves_file.is_file():
+        files[names["curves"]] = paths.curves_file
+    return files, load_checkpoint(checkpoints[-1]), config, paths
+
+
+def run(args) -> int:
+    with tempfile.TemporaryDirectory(prefix="seqtrack-upload-") as scratch:
+        files, state, config, paths = collect(Path(args.path), args.config, Path(scratch))
+        api = None
+        existing: set = set()
+        if args.card_only is None:
+            from huggingface_hub import HfApi
+
+            api = HfApi()
+            try:
+                api.create_repo(args.repo_id, private=args.private, exist_ok=True)
+                existing = set(api.list_repo_files(args.repo_id))
+            except Exception as exc:  # the client raises many types: all become one line
+                raise hub_error(f"cannot create or read the repo {args.repo_id}", exc) from exc
+        card = make_card(state["config"], config, state["history"], existing | set(files) | {CARD_IN_REPO},
+                         parameter_counts(state["net"]), args.repo_id, paths, note=args.note)
+        if args.card_only is not None:
+            print(f"wrote {write_model_card(card, args.card_only)}")
+            return 0
+        files[CARD_IN_REPO] = write_model_card(card, Path(scratch) / CARD_IN_REPO)
+        epochs = sorted(parse_checkpoint_name(p).epoch for p in files if p.startswith("checkpoints/"))
+        message = f"Upload {config}: epoch{'s' if len(epochs) > 1 else ''} {', '.join(map(str, epochs))}"
+        try:
+            info = push_files(api, args.repo_id, files, message, args.private, create=False)
+        except Exception as exc:  # the client raises many types: all become one line
+            raise hub_error(f"cannot upload to {args.repo_id}", exc) from exc
+    for repo_path in sorted(files):
+        print(f"uploaded {repo_path}")
+    print(f"commit {info.oid}: {hub_url(args.repo_id)}")
+    return 0
+
+
+def main(argv: list | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging()
+    quiet_http_logging()
+    try:
+        return run(args)
+    except (UploadError, CheckpointError) as exc:
+        print(f"upload_checkpoint: error: {exc}", file=sys.stderr)
+        return 2
+    except HubError as exc:
+        print(f"upload_checkpoint: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"upload_checkpoint: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
