@@ -1,4 +1,5 @@
-"""Test set-up: the repository root on sys.path, few threads, and shared helpers for end-to-end runs."""
+"""Test set-up: the repository root on sys.path, few threads, no stale log handlers, and shared helpers for
+end-to-end runs."""
 
 from __future__ import annotations
 
@@ -13,6 +14,18 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 torch.set_num_threads(2)
+
+
+@pytest.fixture(autouse=True)
+def no_stale_log_handlers():
+    """Entry points called in-process (``main(argv)``, run_training) install logging handlers on the streams of
+    that test, which pytest closes after it; a later test's log records would then print a 'Logging error'
+    traceback into its own captured stderr. Drop those handlers around every test."""
+    from lib.utils.logging_setup import close_logging
+
+    close_logging()
+    yield
+    close_logging()
 
 
 @pytest.fixture

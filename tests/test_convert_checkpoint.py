@@ -13,19 +13,10 @@ from test_original_checkpoint import (TINY, foreign_module, original_state, rand
 
 from lib.utils import original_checkpoint as oc
 from lib.utils.checkpoint_io import FORMAT_VERSION, NET_TYPE, load_checkpoint, save_atomic
-from lib.utils.logging_setup import close_logging
 
 convert = load_script("convert_checkpoint")
 
 ORIGINAL_KEYS = {"epoch", "actor_type", "net_type", "net", "net_info", "constructor"}
-
-
-@pytest.fixture(autouse=True)
-def no_stale_log_handlers():
-    """Training installs console handlers on captured streams that pytest closes: drop them around each test."""
-    close_logging()
-    yield
-    close_logging()
 
 
 @pytest.fixture(scope="module")

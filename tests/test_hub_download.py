@@ -111,6 +111,12 @@ def test_train_cli_takes_hub_checkpoints_and_a_repo_id(published, synthetic_laso
                                                          "--repo_id", "someone/else"])
     train_cli._preflight(args)  # the Hub file is found (and cached) before torchrun would start
     assert train_cli._load_config(args).TRAIN.HF.REPO_ID == "someone/else"
+    train_cli._preflight(train_cli.build_parser().parse_args(
+        common + ["--init", f"hf://{REPO}/checkpoints/{checkpoint_name(1)}"]))  # so is a Hub file to fine-tune from
+    assert train_cli.main(common + ["--init", f"hf://{REPO}/checkpoints/{checkpoint_name(6)}"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot download hf://") and "SEQTRACK_ep0006.pth.tar: file not found" in err
+    assert "Traceback" not in err
     assert train_cli.main(common + ["--resume", f"hf://{REPO}/checkpoints/{checkpoint_name(5)}"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: cannot download hf://") and "file not found" in err and "Traceback" not in err

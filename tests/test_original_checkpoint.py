@@ -10,7 +10,6 @@ import contextlib
 import importlib
 import importlib.util
 import json
-import logging
 import os
 import pickle
 import subprocess
@@ -23,25 +22,17 @@ import pytest
 import torch
 
 from lib.config.seqtrack.config import config_path, load_config
-from lib.models.seqtrack import build_seqtrack, start_token
+from lib.models.seqtrack import build_seqtrack, build_sequences
 from lib.test.evaluation.running import load_network
 from lib.train.trainers.base_trainer import RunPaths
 from lib.utils import original_checkpoint as oc
 from lib.utils import safe_unpickle
 from lib.utils.checkpoint_io import CheckpointError, checkpoint_name, save_atomic
-from lib.utils.logging_setup import close_logging
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "seqtrack_b256_state_dict.txt"
 TINY = "seqtrack_tiny"
 
-
-@pytest.fixture(autouse=True)
-def no_stale_log_handlers():
-    """Training installs console handlers on captured streams that pytest closes: drop them around each test."""
-    close_logging()
-    yield
-    close_logging()
 
 # A module of classes this project does not have; it exists only while a test writes its pickle.
 FOREIGN_SOURCE = '''
@@ -284,16 +275,19 @@ def test_b256_names_and_shapes_are_the_originals():
 
 def test_mapping_errors_name_every_missing_unexpected_and_misshaped_key(tiny_weights):
     expected = oc.expected_shapes(build_seqtrack(tiny_config()))
+    network_shape = expected["pos_embed"]  # (1, positions, C)
+    wrong_shape = (1, network_shape[1] + 1, network_shape[2])  # one position too many
     broken = OrderedDict(tiny_weights)
     del broken["bottleneck.bias"]
     broken["decoder.extra.weight"] = torch.zeros(3)
-    broken["pos_embed"] = torch.zeros(1, 7, 128)
+    broken["pos_embed"] = torch.zeros(wrong_shape)
     broken["vocab_embed.layers.0.bias"] = [0.0] * 128
     with pytest.raises(CheckpointError) as error:
         oc.original_to_native(broken, expected, "f.pth.tar")
     message = str(error.value)
     for text in ("missing keys (1): bottleneck.bias", "unexpected keys (1): decoder.extra.weight",
-                 "values that are not tensors (1): vocab_embed.layers.0.bias", "pos_embed (1, 7, 128) vs (1, 64, 128)"):
+                 "values that are not tensors (1): vocab_embed.layers.0.bias",
+                 f"pos_embed {wrong_shape} vs {network_shape}"):
         assert text in message
     assert oc.original_to_native(tiny_weights, expected).keys() == tiny_weights.keys()
 
@@ -319,10 +313,15 @@ def test_a_ddp_prefix_is_dropped(tiny_weights):
 
 # --------------------------------------------------------------------------------- same weights, same answer
 def fixed_input(seed: int = 0) -> tuple:
+    """Templates, a search crop and the teacher-forced tokens of one box, in the tiny config's sizes."""
+    cfg = tiny_config()
+    data, bins = cfg.DATA, cfg.MODEL.BINS
     generator = torch.Generator().manual_seed(seed)
-    templates = torch.randn(2, 1, 3, 64, 64, generator=generator)  # [T, B, 3, H, W]
-    search = torch.randn(1, 1, 3, 64, 64, generator=generator)
-    tokens = torch.tensor([[start_token(100), 12, 40, 77, 5]])
+    template_size, search_size = data.TEMPLATE.SIZE, data.SEARCH.SIZE
+    # [T, B, 3, H, W]
+    templates = torch.randn(data.TEMPLATE.NUMBER, 1, 3, template_size, template_size, generator=generator)
+    search = torch.randn(1, 1, 3, search_size, search_size, generator=generator)
+    tokens, _ = build_sequences(torch.tensor([[0.12, 0.4, 0.77, 0.05]]), bins)  # [START, c0..c3]
     return templates, search, tokens
 
 
@@ -387,16 +386,18 @@ FAST = ["DATA.TRAIN.SAMPLE_PER_EPOCH", "16", "TRAIN.BATCH_SIZE", "8", "TRAIN.EPO
 
 
 class FirstForward:
-    """Wraps build_seqtrack in run_training: the net it built, its weights and inputs at its first forward."""
+    """Wraps build_seqtrack in run_training: the net it built (and whether with MAE weights), its weights and
+    inputs at its first forward."""
 
     def __init__(self, monkeypatch):
         import lib.train.run_training as run_training
 
-        self.net = self.weights = self.inputs = None
+        self.net = self.weights = self.inputs = self.load_pretrained = None
         original_build = run_training.build_seqtrack
 
-        def build(cfg):
-            self.net = original_build(cfg)
+        def build(cfg, load_pretrained=True):
+            self.load_pretrained = load_pretrained
+            self.net = original_build(cfg, load_pretrained=load_pretrained)
             self.net.register_forward_pre_hook(self._capture)
             return self.net
 
@@ -415,6 +416,7 @@ def test_init_fine_tunes_from_an_original_checkpoint(original_file, tiny_weights
     save_dir = tmp_path / "run"
     assert train_cli.main(["--config", TINY, "--save_dir", str(save_dir), "--lasot_dir", str(synthetic_lasot),
                            "--init", str(original_file), "--opts", *FAST]) == 0
+    assert first.load_pretrained is False  # MAE weights would be overwritten at once: not read
     assert first.weights.keys() == tiny_weights.keys()
     assert all(torch.equal(first.weights[k], v) for k, v in tiny_weights.items())
     loaded = load_network(original_file, TINY).net  # the first forward is the loaded model's
@@ -432,22 +434,30 @@ def test_init_fine_tunes_from_an_original_checkpoint(original_file, tiny_weights
     assert any(not torch.equal(state["net"][k], v) for k, v in tiny_weights.items())  # it trained
 
 
-def test_resume_takes_precedence_over_init(original_file, tmp_path, caplog):
-    from lib.train.run_training import _load_initial_weights
+def test_resume_takes_precedence_over_init(original_file, tiny_weights, synthetic_lasot, tmp_path, monkeypatch):
+    """The same fine-tuning command run again with --resume auto: the first run (nothing to resume) starts from
+    the --init file; the second resumes from the first's checkpoint, with its weights, not the file's."""
+    train_cli = _tracking_script("train")
+    save_dir = tmp_path / "run"
+    command = ["--config", TINY, "--save_dir", str(save_dir), "--lasot_dir", str(synthetic_lasot),
+               "--init", str(original_file), "--resume", "auto", "--opts", *FAST]
+    paths = RunPaths(save_dir, TINY)
+    assert train_cli.main(command) == 0
+    log = paths.log_file.read_text()
+    assert "no valid checkpoint" in log and f"Fine-tuning from {original_file}" in log and "is ignored" not in log
+    resumed = torch.load(paths.checkpoint_dir / checkpoint_name(1), map_location="cpu", weights_only=True)["net"]
+    assert any(not torch.equal(resumed[k], v) for k, v in tiny_weights.items())  # control: they can be told apart
 
-    paths = RunPaths(tmp_path, TINY)
-    net = build_seqtrack(tiny_config())
-    before = {k: v.clone() for k, v in net.state_dict().items()}
-    with caplog.at_level(logging.INFO, logger="lib.train.run_training"):
-        _load_initial_weights(net, str(original_file), "auto", paths)  # nothing to resume: init is loaded
-        assert not all(torch.equal(before[k], v) for k, v in net.state_dict().items())
-        save_atomic({"format_version": 1, "net_type": "SEQTRACK", "net": before, "epoch": 1, "config": {}},
-                    paths.checkpoint_dir / checkpoint_name(1))
-        fresh = build_seqtrack(tiny_config())
-        untouched = {k: v.clone() for k, v in fresh.state_dict().items()}
-        _load_initial_weights(fresh, str(original_file), "auto", paths)
-        assert all(torch.equal(untouched[k], v) for k, v in fresh.state_dict().items())
-    assert "is ignored: the run resumes (auto)" in caplog.text
+    first = FirstForward(monkeypatch)
+    assert train_cli.main(command + ["TRAIN.EPOCH", "2"]) == 0
+    second_log = paths.log_file.read_text()[len(log):]
+    assert f"MODEL.INIT_CHECKPOINT {original_file} is ignored: the run resumes" in second_log
+    assert "Fine-tuning from" not in second_log
+    assert first.load_pretrained is False
+    assert first.weights.keys() == resumed.keys()
+    assert all(torch.equal(first.weights[k], v) for k, v in resumed.items())  # the resumed run's weights
+    state = torch.load(paths.checkpoint_dir / checkpoint_name(2), map_location="cpu", weights_only=True)
+    assert state["epoch"] == 2 and state["global_step"] == 4  # epoch 2 follows epoch 1's 2 batches
 
 
 def test_resume_refuses_weights_only_and_original_files_with_a_pointer_to_init(original_file, synthetic_lasot,

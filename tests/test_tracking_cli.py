@@ -33,6 +33,7 @@ profile_model = _load_script("profile_model")
 
 MOUSE_TEST = ["mouse-1", "mouse-8", "mouse-9", "mouse-17"]
 FRAMES = 24
+TEST_EPOCH = load_config(config_path("seqtrack_tiny")).TEST.EPOCH  # what tracking/test.py loads by default
 
 
 @pytest.fixture(autouse=True)
@@ -51,7 +52,7 @@ def lasot(tmp_path_factory) -> Path:
     return make_synthetic_lasot(root, ["mouse"], sequences=20, frames=FRAMES, size=(96, 72), seed=2, workers=1)
 
 
-def write_checkpoint(path: Path, seed: int = 0, epoch: int = 6, mutate=None) -> Path:
+def write_checkpoint(path: Path, seed: int = 0, epoch: int = TEST_EPOCH, mutate=None) -> Path:
     """A checkpoint of a randomly initialised tiny SeqTrack trained 'on mouse', in our file format."""
     cfg = load_config(config_path("seqtrack_tiny"), {"DATA.TRAIN.CLASSES": ["mouse"]})
     torch.manual_seed(seed)
@@ -63,12 +64,13 @@ def write_checkpoint(path: Path, seed: int = 0, epoch: int = 6, mutate=None) -> 
     return path
 
 
-def run_checkpoint(save_dir: Path, epoch: int = 6) -> Path:
+def run_checkpoint(save_dir: Path, epoch: int = TEST_EPOCH) -> Path:
     return save_dir / "checkpoints" / "train" / "seqtrack" / "seqtrack_tiny" / f"SEQTRACK_ep{epoch:04d}.pth.tar"
 
 
 @pytest.fixture(scope="module")
 def save_dir(tmp_path_factory) -> Path:
+    """A run folder holding only the checkpoint of TEST.EPOCH (random weights: no training needed)."""
     root = tmp_path_factory.mktemp("run")
     write_checkpoint(run_checkpoint(root))
     return root
@@ -93,7 +95,7 @@ def test_test_then_analysis_end_to_end(save_dir, lasot, tmp_path, capsys):
     gt = (lasot / "mouse" / "mouse-1" / "groundtruth.txt").read_text().splitlines()[0].split(",")
     assert [float(v) for v in first] == [float(v) for v in gt]
     info = json.loads((out_dir / "run_info.json").read_text())
-    assert info["epoch"] == 6 and info["config"] == "seqtrack_tiny"
+    assert info["epoch"] == TEST_EPOCH and info["config"] == "seqtrack_tiny"
     assert "[4/4]" in capsys.readouterr().out  # a progress line per sequence
 
     figures = tmp_path / "figures.json"
@@ -142,12 +144,14 @@ def test_worker_processes_give_the_same_results(save_dir, lasot, tmp_path):
 
 def test_epoch_results_go_to_their_own_folder(save_dir, lasot, tmp_path, capsys):
     results = tmp_path / "results"
-    assert test_cli.main(_test_args(save_dir, lasot, results, "--epoch", "6", "--sequence", "mouse-8")) == 0
-    assert _line_counts(results / "seqtrack" / "seqtrack_tiny_ep0006") == {"mouse-8.txt": FRAMES,
-                                                                           "mouse-8_time.txt": FRAMES}
-    assert analysis_results.main(["--runs", "seqtrack/seqtrack_tiny:ep6", "--results_dir", str(results),
-                                  "--lasot_dir", str(lasot), "--no_plots"]) == 0
-    assert "seqtrack/seqtrack_tiny:ep6" in capsys.readouterr().out
+    args = _test_args(save_dir, lasot, results, "--epoch", str(TEST_EPOCH), "--sequence", "mouse-8")
+    assert test_cli.main(args) == 0
+    assert _line_counts(results / "seqtrack" / f"seqtrack_tiny_ep{TEST_EPOCH:04d}") == {
+        "mouse-8.txt": FRAMES, "mouse-8_time.txt": FRAMES}
+    run = f"seqtrack/seqtrack_tiny:ep{TEST_EPOCH}"
+    assert analysis_results.main(["--runs", run, "--results_dir", str(results), "--lasot_dir", str(lasot),
+                                  "--no_plots"]) == 0
+    assert run in capsys.readouterr().out
 
 
 def test_missing_frames_skip_the_sequence_and_fail_the_run(save_dir, lasot, tmp_path, capsys):
@@ -166,8 +170,9 @@ def test_bad_checkpoints_are_clear_errors(save_dir, lasot, tmp_path, capsys):
     missing = tmp_path / "nowhere" / "SEQTRACK_ep0099.pth.tar"
     assert test_cli.main(args + ["--checkpoint", str(missing)]) == 2
     assert str(missing) in capsys.readouterr().err
-    assert test_cli.main(args + ["--epoch", "3"]) == 2  # the run has no epoch 3
-    assert "SEQTRACK_ep0003.pth.tar" in capsys.readouterr().err
+    absent_epoch = TEST_EPOCH + 1  # the run has only TEST.EPOCH's checkpoint
+    assert test_cli.main(args + ["--epoch", str(absent_epoch)]) == 2
+    assert f"SEQTRACK_ep{absent_epoch:04d}.pth.tar" in capsys.readouterr().err
 
     def mutate(state_dict):
         state_dict["extra.weight"] = torch.zeros(1)
@@ -219,4 +224,7 @@ def test_profile_model_reports_parameters_flops_and_fps(capsys):
     assert profile_model.main(["--config", "seqtrack_tiny", "--device", "cpu", "--frames", "2", "--warmup", "0",
                                "--repeats", "1", "--image_size", "96x72"]) == 0
     out = capsys.readouterr().out
-    assert "total 1,118,310" in out and "GFLOPs per frame" in out and "with the decoder cache" in out
+    cfg = load_config(config_path("seqtrack_tiny"))
+    with torch.device("meta"):  # shapes only: counting needs no weights
+        total = sum(p.numel() for p in build_seqtrack(cfg, load_pretrained=False).parameters())
+    assert f"total {total:,}" in out and "GFLOPs per frame" in out and "with the decoder cache" in out

@@ -57,9 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="push every epoch's checkpoint, log, curves and model card to this Hugging Face Hub "
                              "model repo in the background (overrides TRAIN.HF.REPO_ID; token from HF_TOKEN)")
     parser.add_argument("--init", default=None, metavar="PATH",
-                        help="fine-tune from the weights of PATH, a checkpoint of this project or of the original "
-                             "SeqTrack code (e.g. its SEQTRACK_ep0500.pth.tar): fresh optimizer, epoch 1 "
-                             "(overrides MODEL.INIT_CHECKPOINT; ignored when the run resumes)")
+                        help="fine-tune from the weights of PATH (a file or hf://<user>/<repo>/<path>), a "
+                             "checkpoint of this project or of the original SeqTrack code (e.g. its "
+                             "SEQTRACK_ep0500.pth.tar): fresh optimizer, epoch 1 (overrides MODEL.INIT_CHECKPOINT; "
+                             "ignored when the run resumes)")
     parser.add_argument("--lasot_dir", default=None,
                         help="LaSOT root (default: $LASOT_DIR, then local_settings.yaml, then ./data/lasot)")
     parser.add_argument("--opts", nargs="+", default=[], metavar="KEY VALUE",
@@ -117,9 +118,11 @@ def _preflight(args) -> None:
         local_checkpoint(resume)  # downloaded once here, so the N processes find it in the Hub cache
     elif resume and resume != "auto" and not Path(resume).is_file():
         raise CheckpointError(f"checkpoint not found: {resume}")
-    if cfg.MODEL.INIT_CHECKPOINT and not Path(cfg.MODEL.INIT_CHECKPOINT).is_file():
-        raise CheckpointError(f"checkpoint to fine-tune from (--init / MODEL.INIT_CHECKPOINT) not found: "
-                              f"{cfg.MODEL.INIT_CHECKPOINT}")
+    init = cfg.MODEL.INIT_CHECKPOINT
+    if is_hub_path(init):
+        local_checkpoint(init)  # as for --resume: fetched once, before the N processes start
+    elif init and not Path(init).is_file():
+        raise CheckpointError(f"checkpoint to fine-tune from (--init / MODEL.INIT_CHECKPOINT) not found: {init}")
     classes = check_classes(cfg.DATA.TRAIN.CLASSES)
     check_class_dirs(check_root(resolve_lasot_root(args.lasot_dir)), classes)
 

@@ -89,6 +89,7 @@ def run_training(cfg: Config, config_name: str, save_dir: str | Path, resume: st
         return _run(cfg, config_name, Path(save_dir), resume, lasot_dir, restore_rng, dist_info,
                     list(checkpoint_hooks))
     finally:
+        close_logging()  # also when the run fails before training starts (a bad resume, missing data)
         destroy_distributed()
 
 
@@ -146,5 +147,4 @@ def _run(cfg, config_name, save_dir, resume, lasot_dir, restore_rng, dist_info, 
             tb_writer.close()
         if uploader is not None:
             uploader.close()  # waits (bounded) for pending uploads and reports what was pushed
-        close_logging()
     return trainer
