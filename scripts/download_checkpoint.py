@@ -9,6 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from lib.utils.cli import run_reporting_errors  # noqa: E402
 from lib.utils.checkpoint_io import checkpoint_name  # noqa: E402
 from lib.utils.hub import HubError, HubInputError, HubPath, download  # noqa: E402
 
@@ -46,16 +47,12 @@ def main(argv: list | None = None) -> int:
     # No logging set-up: stdout carries only the path (path=$(python scripts/download_checkpoint.py ...)); the
     # client's warnings still reach stderr.
     filename = args.filename or f"checkpoints/{checkpoint_name(args.epoch)}"
-    try:
-        path = download(HubPath(args.repo_id, filename, args.revision), local_dir=args.out)
-    except HubInputError as exc:
-        print(f"download_checkpoint: error: {exc}", file=sys.stderr)
-        return 2
-    except HubError as exc:
-        print(f"download_checkpoint: error: {exc}", file=sys.stderr)
-        return 1
-    print(path)
-    return 0
+    def fetch(hub_path: HubPath) -> int:
+        print(download(hub_path, local_dir=args.out))
+        return 0
+
+    return run_reporting_errors("download_checkpoint", fetch, HubPath(args.repo_id, filename, args.revision),
+                                (HubInputError,), (HubError,))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from lib.utils.cli import run_reporting_errors  # noqa: E402
 from lib.utils.errors import DatasetError  # noqa: E402
 from lib.utils.hub import HubError, HubInputError  # noqa: E402
 from lib.utils.lasot_download import DEFAULT_REPO, download_classes  # noqa: E402
@@ -42,18 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging()
-    try:
-        results = download_classes(args.classes, args.out, repo_id=args.repo_id, revision=args.revision,
-                                   keep_zips=args.keep_zips)
-    except (DatasetError, HubInputError) as exc:
-        print(f"download_lasot: error: {exc}", file=sys.stderr)
-        return 2
-    except HubError as exc:
-        print(f"download_lasot: error: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"download_lasot: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+    return run_reporting_errors("download_lasot", _download, args, (DatasetError, HubInputError), (HubError,))
+
+
+def _download(args) -> int:
+    results = download_classes(args.classes, args.out, repo_id=args.repo_id, revision=args.revision,
+                               keep_zips=args.keep_zips)
     print(f"{'class':<16}{'sequences':>10}{'frames':>10}  action")
     for result in results:
         print(f"{result.name:<16}{result.sequences:>10,}{result.frames:>10,}  {result.action}")

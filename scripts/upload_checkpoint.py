@@ -11,6 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from lib.utils.cli import run_reporting_errors  # noqa: E402
 from lib.train.hub_upload import (CARD_IN_REPO, STAGING_DIR, checkpoint_in_repo, draw_curves,  # noqa: E402
                                   make_card, push_files, run_file_names)
 from lib.train.trainers.base_trainer import RunPaths  # noqa: E402
@@ -146,17 +147,7 @@ def main(argv: list | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging()
     quiet_http_logging()
-    try:
-        return run(args)
-    except (UploadError, CheckpointError) as exc:
-        print(f"upload_checkpoint: error: {exc}", file=sys.stderr)
-        return 2
-    except HubError as exc:
-        print(f"upload_checkpoint: error: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"upload_checkpoint: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+    return run_reporting_errors("upload_checkpoint", run, args, (UploadError, CheckpointError), (HubError,))
 
 
 if __name__ == "__main__":

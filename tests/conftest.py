@@ -41,3 +41,12 @@ def synthetic_lasot(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("lasot")
     make_synthetic_lasot(root, classes=["mouse", "electricfan"], sequences=20, frames=60, size=(160, 120), seed=0)
     return root
+
+
+@pytest.fixture
+def one_torch_thread():
+    """One torch thread: faster than two on a shared 2-core machine, and bitwise-repeatable runs."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -16,13 +16,7 @@ from lib.utils.crop import crop_window
 TINY = {"MODEL.ENCODER.PRETRAIN_TYPE": "scratch"}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread: faster than two on a shared 2-core machine, and bitwise-repeatable runs."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -36,12 +36,7 @@ FRAMES = 24
 TEST_EPOCH = load_config(config_path("seqtrack_tiny")).TEST.EPOCH  # what tracking/test.py loads by default
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
