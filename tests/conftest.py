@@ -15,6 +15,9 @@ if str(REPO_ROOT) not in sys.path:
 
 torch.set_num_threads(2)
 
+# The local Hugging Face Hub server and its `hub` fixture (tests/hub_server.py).
+pytest_plugins = ("hub_server",)
+
 
 @pytest.fixture(autouse=True)
 def no_stale_log_handlers():

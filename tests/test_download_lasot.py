@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from e2e import load_script
-from hub_server import hub  # noqa: F401  (a fixture)
 
 REPO = "l-lt/LaSOT"
 download_lasot = load_script("download_lasot")

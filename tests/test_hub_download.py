@@ -10,7 +10,6 @@ import pytest
 import torch
 
 from e2e import REPO_ROOT, load_script, tiny_config
-from hub_server import hub  # noqa: F401  (a fixture)
 from lib.models.seqtrack import build_seqtrack
 from lib.test.evaluation.running import load_network, resolve_checkpoint
 from lib.utils.checkpoint_io import FORMAT_VERSION, NET_TYPE, CheckpointError, checkpoint_name

@@ -17,7 +17,7 @@ import torch
 from huggingface_hub import ModelCard, hf_hub_download
 
 from e2e import CONFIG, figures, final_weights, paths, tiny_config, train, weights_equal
-from hub_server import hub, serving_hub  # noqa: F401  (hub: a fixture)
+from hub_server import serving_hub
 from lib.train.hub_upload import HubUploader, hub_uploader_from_config, model_card_file
 from lib.train.run_training import run_training
 from lib.utils.checkpoint_io import checkpoint_name, save_atomic

@@ -22,7 +22,7 @@ from lib.utils.lasot_specs import (check_classes, check_root, lasot_classes, seq
 __all__ = [
     "CheckpointError", "DatasetError", "LasotSequence", "check_classes", "check_root", "lasot_classes",
     "load_checkpoint", "load_test_sequence", "read_frame", "read_groundtruth", "sequence_class",
-    "test_sequence_names",
+    "split_sequences", "test_sequence_names",
 ]
 
 FRAME_NAME = "{:08d}.jpg"  # LaSOT frame files: img/00000001.jpg ...
