@@ -28,6 +28,7 @@ def _defaults() -> dict:
             "BINS": 4000,  # coordinate bins; the vocabulary is BINS + 2 (END = BINS, START = BINS + 1)
             "FEATURE_TYPE": "x",  # decoder memory: 'x' = the search tokens only (the only type built)
             "INIT_CHECKPOINT": "",  # weights to start from (fine-tuning); empty = none
+            "CPU_LINEAR": "onednn",  # fp32 CPU linear layers through 'onednn' (2x MKL on AMD CPUs) or 'aten'
             "ENCODER": {
                 "TYPE": "vit_base_patch16",  # vit_base_patch16 | vit_large_patch16 | vit_small | vit_tiny | vit_mini
                 "DROP_PATH": 0.0,  # stochastic depth rate of the ViT blocks
@@ -65,6 +66,7 @@ def _defaults() -> dict:
             "SEED_MODE": "epoch",  # 'epoch': seed of epoch e derived from (SEED, e); 'fixed': SEED every epoch
             "DETERMINISTIC": True,  # deterministic algorithms (cuDNN, cuBLAS) for exact reproducibility
             "AMP": False,  # bf16 autocast (CUDA only; ignored with a warning on the CPU)
+            "COMPILE": False,  # torch.compile the network (first steps compile; CUDA mostly; needs a C++ compiler on CPU)
             "DEVICE": "auto",  # auto | cpu | cuda | cuda:N
             "RESUME_PATH": "",  # checkpoint to resume from; 'auto' = newest valid one of this run
             "CHECKPOINT_INTERVAL_SAMPLES": 0,  # also save mid-epoch every this many samples; 0 = epoch ends only
@@ -309,6 +311,8 @@ def _validate(tree: dict, where: str) -> None:
         raise ConfigError(f"{where}: DATA.SEQ_FORMAT must be 'xywh' or 'xyxy', got {fmt!r}")
     if tree["TRAIN"]["SEED_MODE"] not in ("epoch", "fixed"):
         raise ConfigError(f"{where}: TRAIN.SEED_MODE must be 'epoch' or 'fixed', got {tree['TRAIN']['SEED_MODE']!r}")
+    if tree["MODEL"]["CPU_LINEAR"] not in ("onednn", "aten"):
+        raise ConfigError(f"{where}: MODEL.CPU_LINEAR must be 'onednn' or 'aten', got {tree['MODEL']['CPU_LINEAR']!r}")
     if tree["DATA"]["IMAGE_LOADER"] not in ("opencv", "jpeg4py"):
         raise ConfigError(f"{where}: DATA.IMAGE_LOADER must be 'opencv' or 'jpeg4py'")
     train_data = tree["DATA"]["TRAIN"]

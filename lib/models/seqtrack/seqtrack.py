@@ -11,6 +11,7 @@ from torch import nn
 
 from lib.models.seqtrack.errors import ModelConfigError
 from lib.models.seqtrack.decoder import SeqTrackDecoder
+from lib.models.seqtrack.onednn_linear import use_cpu_linear_kernel
 from lib.models.seqtrack.pretrained import load_pretrained_encoder
 from lib.models.seqtrack.tokens import NUM_COORDINATES, SEQUENCE_LENGTH, start_token, tokens_to_boxes, vocab_size
 from lib.models.seqtrack.vit import Encoder, build_vit
@@ -146,6 +147,7 @@ def build_seqtrack(cfg, load_pretrained: bool = True) -> SeqTrack:
     decoder = SeqTrackDecoder(vocab_size(cfg.MODEL.BINS), cfg.MODEL.HIDDEN_DIM, dec.NHEADS, dec.DEC_LAYERS,
                               dec.DIM_FEEDFORWARD, dec.DROPOUT, dec.PRE_NORM, SEQUENCE_LENGTH * num_search)
     model = SeqTrack(Encoder(body), decoder, cfg.MODEL.HIDDEN_DIM, cfg.MODEL.BINS, num_search)
+    use_cpu_linear_kernel(model, cfg.MODEL.CPU_LINEAR)
     logger.info("built SeqTrack (%s, %d decoder layers, %d bins): %s parameters", enc.TYPE, dec.DEC_LAYERS,
                 cfg.MODEL.BINS, f"{sum(p.numel() for p in model.parameters()):,}")
     return model

@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 # Config keys that change the network's shapes or meaning: a checkpoint must agree on all of them.
 _ARCH_PREFIXES = ("MODEL.",)
 _ARCH_EXCLUDED = {"MODEL.ENCODER.PRETRAINED_PATH", "MODEL.INIT_CHECKPOINT", "MODEL.ENCODER.USE_CHECKPOINT",
-                  "MODEL.ENCODER.DROP_PATH", "MODEL.DECODER.DROPOUT", "MODEL.ENCODER.PRETRAIN_TYPE"}
+                  "MODEL.ENCODER.DROP_PATH", "MODEL.DECODER.DROPOUT", "MODEL.ENCODER.PRETRAIN_TYPE", "MODEL.CPU_LINEAR"}
 _ARCH_EXTRA = {"DATA.SEARCH.SIZE", "DATA.TEMPLATE.SIZE", "DATA.TEMPLATE.NUMBER", "DATA.SEQ_FORMAT"}
 # Keys that change where things go or how long the run is, not what each step computes: changing them on
 # resume is normal (a longer run, another upload target) and draws no warning.
