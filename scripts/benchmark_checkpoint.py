@@ -81,9 +81,9 @@ def random_batch(cfg: Config, batch_size: int, generator: torch.Generator) -> di
             "search_anno": torch.cat([xy, wh], dim=-1)}  # (1, B, 4) normalised xywh
 
 
-def build_trainer(cfg: Config, config_name: str, save_dir: Path) -> LTRTrainer:
-    """The trainer with the config's model, optimizer and scheduler on the CPU, as ``run_training`` wires it."""
-    device = torch.device("cpu")
+def build_trainer(cfg: Config, config_name: str, save_dir: Path,
+                  device: torch.device = torch.device("cpu")) -> LTRTrainer:
+    """The trainer with the config's model, optimizer and scheduler on ``device``, as ``run_training`` wires it."""
     seed_everything(cfg.TRAIN.SEED)
     net = build_seqtrack(cfg).to(device)
     optimizer, lr_scheduler = build_optimizer(cfg, net, device)

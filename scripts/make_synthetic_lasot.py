@@ -16,8 +16,11 @@ from lib.train.dataset.synthetic import make_synthetic_lasot  # noqa: E402
 EXAMPLE = """example:
   python scripts/make_synthetic_lasot.py --out ./data/lasot --classes mouse electricfan
   python scripts/make_synthetic_lasot.py --out /tmp/lasot --classes zebra --sequences 20 --frames 300 --size 640x480
+  python scripts/make_synthetic_lasot.py --out /tmp/bench --classes zebra --sequences 4 --size 1280x720 --realistic
 
 Sequences are named <class>-1 ... <class>-N like LaSOT's, so the official split puts 16 of 20 in train.
+--realistic frames cost what real LaSOT frames cost to decode (~115 KB JPEGs at 1280x720) and hold objects sized
+like LaSOT's, for speed benchmarks.
 Same arguments -> byte-identical files. Exit codes: 0 done, 2 bad arguments or an output folder holding other data."""
 
 
@@ -41,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=None, help="processes to use (default: the CPU count, at most 8)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace sequences that hold other data instead of stopping")
+    parser.add_argument("--realistic", action="store_true",
+                        help="natural-image-like scenes (JPEG size and decoding cost like real LaSOT footage) and "
+                             "LaSOT-like object sizes, for speed benchmarks (default: small smooth frames)")
     return parser
 
 
@@ -50,7 +56,7 @@ def main(argv: list | None = None) -> int:
     start = time.perf_counter()
     try:
         root = make_synthetic_lasot(args.out, args.classes, args.sequences, args.frames, args.size, args.seed,
-                                    workers=args.workers, overwrite=args.overwrite)
+                                    workers=args.workers, overwrite=args.overwrite, realistic=args.realistic)
     except DatasetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

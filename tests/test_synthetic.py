@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from lib.utils.errors import DatasetError
 from lib.train.data.image_loader import opencv_loader
 from lib.train.dataset.lasot import Lasot
 from lib.utils.lasot_annotations import read_sequence_annotation
-from lib.train.dataset.synthetic import class_look, make_synthetic_lasot, object_texture
+from lib.train.dataset.synthetic import _generator, class_look, make_synthetic_lasot, object_texture, trajectory
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
@@ -122,3 +123,84 @@ def test_script(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         script.main(["--out", str(out), "--classes", "hat", "--size", "64by48"])
     assert exit_info.value.code == 2
+
+
+def tree_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for name, data in tree_bytes(root).items():
+        digest.update(name.encode() + b"\0" + data)
+    return digest.hexdigest()
+
+
+def test_default_output_is_unchanged(tmp_path):
+    """The default frames and annotations are pinned: tests and demos elsewhere rely on them staying put."""
+    args = dict(sequences=2, frames=4, size=(64, 48), seed=3, workers=1)
+    make_synthetic_lasot(tmp_path / "default", ["zebra"], **args)
+    make_synthetic_lasot(tmp_path / "explicit", ["zebra"], realistic=False, **args)
+    assert tree_bytes(tmp_path / "default") == tree_bytes(tmp_path / "explicit")
+    seq = tmp_path / "default" / "zebra" / "zebra-1"
+    assert (seq / "groundtruth.txt").read_text() == "50,11,8,11\n51,11,8,12\n50,10,8,12\n50,10,8,12\n"
+    assert (seq / "nlp.txt").read_text() == "rings zebra moving over a textured background\n"
+    # JPEG bytes too (pinned with the repo's OpenCV; a new libjpeg may need a new pin if the annotations hold)
+    assert tree_digest(tmp_path / "default") == "3cb3d4397e42f2a33f0a982d4a9b09928c0c3d6072c34030255d23a571384e5e"
+
+
+def test_realistic_is_byte_identical_whatever_the_workers(tmp_path):
+    args = dict(sequences=2, frames=3, size=(320, 240), seed=7, realistic=True)
+    make_synthetic_lasot(tmp_path / "one", ["zebra"], workers=1, **args)
+    make_synthetic_lasot(tmp_path / "two", ["zebra"], workers=2, **args)
+    assert tree_bytes(tmp_path / "one") == tree_bytes(tmp_path / "two")
+    make_synthetic_lasot(tmp_path / "plain", ["zebra"], workers=1, **{**args, "realistic": False})
+    one, plain = tmp_path / "one" / "zebra" / "zebra-1", tmp_path / "plain" / "zebra" / "zebra-1"
+    assert (one / "img" / "00000001.jpg").read_bytes() != (plain / "img" / "00000001.jpg").read_bytes()
+    assert "cluttered scene" in (one / "nlp.txt").read_text()
+
+
+def test_realistic_720p_frames_cost_like_lasot_frames(tmp_path):
+    """Real LaSOT 1280x720 frames are ~60-150 KB; flat synthetic frames would make decoding look too cheap."""
+    make_synthetic_lasot(tmp_path, ["zebra"], sequences=2, frames=4, size=(1280, 720), seed=0, workers=2,
+                         realistic=True)
+    frames = sorted(tmp_path.rglob("*.jpg"))
+    assert len(frames) == 8
+    for path in frames[::3]:
+        assert cv2.imread(str(path)).shape == (720, 1280, 3)
+    mean_kb = np.mean([path.stat().st_size for path in frames]) / 1000
+    assert 60 < mean_kb < 200, mean_kb
+
+
+def test_realistic_box_sizes_follow_lasot(tmp_path):
+    """sqrt(w*h) / H: median ~0.176 with a wide spread (small and large objects), boxes inside the frame."""
+    width, height = 1280, 720
+    boxes = np.concatenate([trajectory(_generator(seed), 30, width, height, realistic=True)
+                            for seed in range(1500)])
+    size = np.sqrt(boxes[:, 2] * boxes[:, 3]) / height
+    assert abs(np.median(size) - 0.176) < 0.02, np.median(size)
+    assert 0.05 < (size < 0.06).mean() < 0.2 and 0.1 < (size > 0.4).mean() < 0.3
+    assert 0.02 < size.min() and size.max() < 1.2  # the clip [0.03, 0.8], times the slow scale change
+    x, y, w, h = boxes.T
+    assert (x >= 0).all() and (y >= 0).all() and (x + w <= width).all() and (y + h <= height).all()
+    default = np.concatenate([trajectory(_generator(seed), 30, width, height) for seed in range(200)])
+    default_size = np.sqrt(default[:, 2] * default[:, 3]) / height
+    assert default_size.min() > 0.1 and default_size.max() < 0.36  # the default spread stays narrow
+
+
+def test_switching_realistic_is_other_data(tmp_path):
+    args = dict(sequences=1, frames=3, size=(64, 48), seed=0, workers=1)
+    make_synthetic_lasot(tmp_path, ["zebra"], **args)
+    with pytest.raises(DatasetError, match="zebra-1 already holds other data"):
+        make_synthetic_lasot(tmp_path, ["zebra"], realistic=True, **args)
+    make_synthetic_lasot(tmp_path, ["zebra"], realistic=True, overwrite=True, **args)
+    frame = tmp_path / "zebra" / "zebra-1" / "img" / "00000001.jpg"
+    stamp = frame.stat().st_mtime_ns
+    make_synthetic_lasot(tmp_path, ["zebra"], realistic=True, **args)  # up to date: nothing rewritten
+    assert frame.stat().st_mtime_ns == stamp
+    make_synthetic_lasot(tmp_path / "fresh", ["zebra"], realistic=True, **args)
+    assert tree_bytes(tmp_path / "zebra") == tree_bytes(tmp_path / "fresh" / "zebra")
+
+
+def test_script_realistic_flag(tmp_path):
+    out = tmp_path / "lasot"
+    assert script.main(["--out", str(out), "--classes", "hat", "--sequences", "1", "--frames", "2",
+                        "--size", "64x48", "--workers", "1", "--realistic"]) == 0
+    assert "cluttered scene" in (out / "hat" / "hat-1" / "nlp.txt").read_text()
+    assert not script.build_parser().parse_args(["--out", "x", "--classes", "hat"]).realistic

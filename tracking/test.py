@@ -91,8 +91,10 @@ def main(argv: list | None = None) -> int:
                                              resolve_results_dir, run_dataset, run_results_dir)
     from lib.utils.local_settings import SettingsError, resolve_lasot_root
     from lib.utils.logging_setup import setup_logging
+    from lib.utils.malloc_tuning import keep_freed_memory
 
     setup_logging()
+    keep_freed_memory()  # every frame is a full-size decode: reuse its buffer instead of faulting in new pages
     try:
         device = resolve_device(args.device)
         checkpoint = resolve_checkpoint(args.tracker_param, args.checkpoint, args.epoch, args.save_dir)

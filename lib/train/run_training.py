@@ -15,6 +15,7 @@ from lib.train.actors.seqtrack import build_actor
 from lib.train.data.builder import build_train_dataset, collate_frames_first
 from lib.train.hub_upload import hub_uploader_from_config
 from lib.train.optim import build_optimizer
+from lib.utils.malloc_tuning import keep_freed_memory
 from lib.train.trainers.base_trainer import RunPaths, resolve_resume
 from lib.train.trainers.ltr_trainer import LTRTrainer
 from lib.utils.distributed import DistInfo, destroy_distributed, init_distributed
@@ -98,6 +99,7 @@ def _run(cfg, config_name, save_dir, resume, lasot_dir, restore_rng, dist_info, 
     setup_logging(paths.log_file, dist_info.rank)
     device = resolve_device(cfg.TRAIN.DEVICE, dist_info)
     configure_determinism(cfg.TRAIN.DETERMINISTIC, device)
+    keep_freed_memory()  # before the DataLoader forks its workers, which inherit it
     logger.info("Training seqtrack/%s on %s (%d process%s) into %s", config_name, device, dist_info.world_size,
                 "es" if dist_info.world_size > 1 else "", save_dir)
     seed_everything(cfg.TRAIN.SEED)  # the initial weights depend on the seed only
@@ -117,6 +119,10 @@ def _run(cfg, config_name, save_dir, resume, lasot_dir, restore_rng, dist_info, 
     if init and resume_path is None:
         _load_initial_weights(net, init)
     optimizer, lr_scheduler = build_optimizer(cfg, net, device)
+    if cfg.TRAIN.COMPILE:
+        # In place: the module, its parameter names and its checkpoints stay those of the eager model.
+        logger.info("TRAIN.COMPILE: compiling the network with torch.compile (the first steps are slow)")
+        net.compile()
     net = _wrap_ddp(net, device, dist_info)
     actor = build_actor(cfg, net)
     grad_scaler = torch.amp.GradScaler(device.type, enabled=False)  # bf16 autocast needs no loss scaling

@@ -61,21 +61,37 @@ def flip_box_xywh(box_xywh: torch.Tensor, frame_width: float) -> torch.Tensor:
     return torch.stack((frame_width - x - w, y, w, h), dim=-1)
 
 
-def crop_image(image: np.ndarray, window: CropWindow, out_size: int, mirror: bool = False) -> np.ndarray:
+def crop_image(image: np.ndarray, window: CropWindow, out_size: int, mirror: bool = False, reduction: int = 1,
+               frame_width: float | None = None) -> np.ndarray:
     """Crop ``window`` out of ``image`` resized to ``out_size`` x ``out_size``, zeros outside the frame.
 
     One bilinear ``cv2.warpAffine`` that reads only the pixels it needs; the dtype is kept (uint8 in,
     uint8 out). With ``mirror`` the window is taken from the left-right mirrored image (as given by
-    :func:`flip_box_xywh`) without materialising the mirrored frame.
+    :func:`flip_box_xywh`) without materialising the mirrored frame. ``image`` may be the frame decoded at
+    ``1/reduction`` of its size (its pixel ``i`` covering frame pixels ``[i * r, (i + 1) * r)``); ``window``
+    stays in frame pixels, and mirroring then needs the full ``frame_width``.
     """
-    scale = window.resize_factor(out_size)
-    width = image.shape[1]
-    # OpenCV's pixel index i is the continuous point i + 0.5, hence the half-pixel terms.
-    if mirror:  # mirrored x = width - x
-        ax, bx = -scale, scale * (width - 0.5 - window.x0) - 0.5
+    if frame_width is None:
+        if reduction != 1 and mirror:
+            raise ValueError("crop_image: a mirrored crop of a reduced image needs frame_width")
+        frame_width = image.shape[1] * reduction
+    scale = window.resize_factor(out_size)  # crop pixels per frame pixel
+    step = scale * reduction  # crop pixels per image pixel
+    # Image pixel i is the frame point (i + 0.5) * r, crop pixel j the crop point j + 0.5 (OpenCV's centres).
+    if mirror:  # mirrored x = frame_width - x
+        ax, bx = -step, scale * (frame_width - 0.5 * reduction - window.x0) - 0.5
     else:
-        ax, bx = scale, scale * (0.5 - window.x0) - 0.5
-    by = scale * (0.5 - window.y0) - 0.5
-    matrix = np.array([[ax, 0.0, bx], [0.0, scale, by]], dtype=np.float64)
+        ax, bx = step, scale * (0.5 * reduction - window.x0) - 0.5
+    by = scale * (0.5 * reduction - window.y0) - 0.5
+    matrix = np.array([[ax, 0.0, bx], [0.0, step, by]], dtype=np.float64)
     return cv2.warpAffine(image, matrix, (out_size, out_size), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))
+
+
+def decode_reduction(window: CropWindow, out_size: int, max_reduction: int = 8) -> int:
+    """The largest JPEG decode reduction (1, 2, 4 or 8, at most ``max_reduction``) at which the crop still
+    shrinks or keeps the decoded pixels: ``r`` such that ``r x out_size / side <= 1``."""
+    reduction = 1
+    while reduction * 2 <= max_reduction and reduction * 2 * window.resize_factor(out_size) <= 1.0:
+        reduction *= 2
+    return reduction

@@ -89,6 +89,7 @@ def _defaults() -> dict:
             "MAX_SAMPLE_INTERVAL": 400,  # frames of a sample lie within +- this of the base frame
             "SEQ_FORMAT": "xywh",  # token order: 'xywh' = (cx, cy, w, h); 'xyxy' = (x1, y1, x2, y2)
             "IMAGE_LOADER": "opencv",  # opencv | jpeg4py (needs the system libturbojpeg)
+            "MAX_DECODE_REDUCTION": 8,  # decode JPEGs at 1/2, 1/4 or 1/8 size (up to this) when the crop shrinks them as much; 1 = full size
             "TRAIN": {
                 "DATASETS_NAME": ["LASOT"],  # training datasets (only LASOT is built)
                 "DATASETS_RATIO": [1],  # sampling weight of each dataset
@@ -313,6 +314,8 @@ def _validate(tree: dict, where: str) -> None:
         raise ConfigError(f"{where}: TRAIN.SEED_MODE must be 'epoch' or 'fixed', got {tree['TRAIN']['SEED_MODE']!r}")
     if tree["MODEL"]["CPU_LINEAR"] not in ("onednn", "aten"):
         raise ConfigError(f"{where}: MODEL.CPU_LINEAR must be 'onednn' or 'aten', got {tree['MODEL']['CPU_LINEAR']!r}")
+    if tree["DATA"]["MAX_DECODE_REDUCTION"] not in (1, 2, 4, 8):
+        raise ConfigError(f"{where}: DATA.MAX_DECODE_REDUCTION must be 1, 2, 4 or 8, got {tree['DATA']['MAX_DECODE_REDUCTION']!r}")
     if tree["DATA"]["IMAGE_LOADER"] not in ("opencv", "jpeg4py"):
         raise ConfigError(f"{where}: DATA.IMAGE_LOADER must be 'opencv' or 'jpeg4py'")
     train_data = tree["DATA"]["TRAIN"]

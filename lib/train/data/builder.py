@@ -26,7 +26,8 @@ def build_processing(cfg) -> SeqTrackProcessing:
     """The processing of ``cfg.DATA`` (crop sizes, factors, jitter, mean and std)."""
     data = cfg.DATA
     return SeqTrackProcessing(template=_crop_spec(data.TEMPLATE), search=_crop_spec(data.SEARCH),
-                              mean=list(data.MEAN), std=list(data.STD))
+                              mean=list(data.MEAN), std=list(data.STD),
+                              max_decode_reduction=data.MAX_DECODE_REDUCTION)
 
 
 def build_train_dataset(cfg, lasot_root: str | Path, image_loader: ImageLoader | None = None) -> TrackingSampler:

@@ -6,6 +6,8 @@ from typing import Sequence
 
 import torch
 
+from lib.train.data import stage_timer
+
 
 def collate_frames_first(samples: Sequence[dict]) -> dict:
     """Stack each key of the per-sample dicts along a new dim 1.
@@ -15,12 +17,12 @@ def collate_frames_first(samples: Sequence[dict]) -> dict:
     """
     if not samples:
         raise ValueError("cannot collate an empty batch")
-    keys = samples[0].keys()
-    batch = {}
-    for key in keys:
-        values = [sample[key] for sample in samples]
-        if isinstance(values[0], torch.Tensor):
-            batch[key] = torch.stack(values, dim=1)
-        else:
-            batch[key] = values
+    with stage_timer.stage("collate"):
+        batch = {}
+        for key in samples[0].keys():
+            values = [sample[key] for sample in samples]
+            if isinstance(values[0], torch.Tensor):
+                batch[key] = torch.stack(values, dim=1)
+            else:
+                batch[key] = values
     return batch

@@ -8,9 +8,12 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from lib.train.data import stage_timer
+from lib.train.data.image_loader import FrameRef
 from lib.train.data.transforms import (JointParams, draw_brightness, draw_joint_params, jitter_box,
                                        normalize_image, to_grayscale)
-from lib.utils.crop import CropWindow, crop_image, crop_window, flip_box_xywh, frame_box_to_crop
+from lib.utils.crop import (CropWindow, crop_image, crop_window, decode_reduction, flip_box_xywh,
+                            frame_box_to_crop)
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,19 @@ class CropSpec:
     scale_jitter: float  # log-normal scale jitter of each side
 
 
+@dataclass(frozen=True)
+class _CropPlan:
+    """Everything random about one frame's crop, drawn before the frame is decoded."""
+
+    part: str  # 'template' or 'search'
+    frame: object  # HxWx3 uint8 array or FrameRef
+    frame_width: int  # full-size width in pixels (mirroring needs it)
+    window: CropWindow  # in frame pixels (of the mirrored frame when flipped)
+    crop_box: torch.Tensor  # (4,) float32 xywh, normalised by the crop size
+    brightness: float
+    reduction: int  # the JPEG decode reduction this crop allows
+
+
 def crop_is_degenerate(crop_box: torch.Tensor, size: int) -> bool:
     """The ground truth in the crop (xywh, crop pixels) is under a pixel wide or high, or centred outside."""
     x, y, w, h = crop_box.tolist()
@@ -33,7 +49,8 @@ def crop_is_degenerate(crop_box: torch.Tensor, size: int) -> bool:
 class SeqTrackProcessing:
     """Turn a sample's frames and boxes into normalised crops and crop-normalised boxes.
 
-    Input (from the sampler): ``template_images`` / ``search_images`` (lists of HxWx3 uint8 RGB frames),
+    Input (from the sampler): ``template_images`` / ``search_images`` (lists of HxWx3 uint8 RGB frames or
+    :class:`FrameRef` s, decoded here at up to ``1/max_decode_reduction`` size where the crop shrinks them),
     ``template_anno`` / ``search_anno`` (lists of xywh frame-pixel boxes), ``search_visible`` (list of bool).
     Output: ``template_images`` (T, 3, Ht, Wt) and ``search_images`` (S, 3, Hs, Ws) float32,
     ``template_anno`` (T, 4) and ``search_anno`` (S, 4) float32 xywh in [0, 1] of the crop (top-left corner,
@@ -43,7 +60,7 @@ class SeqTrackProcessing:
 
     def __init__(self, template: CropSpec, search: CropSpec, mean: Sequence[float], std: Sequence[float],
                  grayscale_prob: float = 0.05, flip_prob: float = 0.5, brightness_jitter: float = 0.2,
-                 max_jitter_tries: int = 10):
+                 max_jitter_tries: int = 10, max_decode_reduction: int = 8):
         self.specs = {"template": template, "search": search}
         self.mean = np.asarray(mean, dtype=np.float32)
         self.std = np.asarray(std, dtype=np.float32)
@@ -51,32 +68,63 @@ class SeqTrackProcessing:
         self.flip_prob = flip_prob
         self.brightness_jitter = brightness_jitter
         self.max_jitter_tries = max_jitter_tries
+        self.max_decode_reduction = max_decode_reduction
 
     def __call__(self, sample: dict, rng: np.random.Generator) -> dict:
-        joint = draw_joint_params(rng, self.grayscale_prob, self.flip_prob)
-        out = {}
-        for part, spec in self.specs.items():  # templates first, then search frames: a fixed draw order
-            frames, boxes = sample[f"{part}_images"], sample[f"{part}_anno"]
-            images = torch.empty((len(frames), 3, spec.size, spec.size), dtype=torch.float32)
-            annos = torch.empty((len(frames), 4), dtype=torch.float32)
-            for i, (frame, box) in enumerate(zip(frames, boxes)):
-                annos[i] = self._process_frame(frame, box, spec, joint, rng, images[i].numpy())
-            out[f"{part}_images"], out[f"{part}_anno"] = images, annos
-        out["search_visible"] = torch.tensor([bool(v) for v in sample["search_visible"]], dtype=torch.bool)
+        # Plan every crop first (all random draws, in a fixed order: templates, then search frames), then
+        # decode each distinct frame once, as small as its crops allow, then crop, jitter and normalise.
+        with stage_timer.stage("crop_augment"):
+            joint = draw_joint_params(rng, self.grayscale_prob, self.flip_prob)
+            plans = [self._plan_frame(part, frame, box, spec, joint, rng)
+                     for part, spec in self.specs.items()
+                     for frame, box in zip(sample[f"{part}_images"], sample[f"{part}_anno"])]
+        with stage_timer.stage("decode"):
+            decoded = self._decode_frames(plans)
+        with stage_timer.stage("crop_augment"):
+            out = {}
+            for part, spec in self.specs.items():
+                mine = [plan for plan in plans if plan.part == part]
+                images = torch.empty((len(mine), 3, spec.size, spec.size), dtype=torch.float32)
+                for i, plan in enumerate(mine):
+                    image, reduction = decoded[id(plan.frame)]
+                    crop = crop_image(image, plan.window, spec.size, mirror=joint.flip, reduction=reduction,
+                                      frame_width=plan.frame_width)
+                    if joint.grayscale:
+                        crop = to_grayscale(crop)
+                    normalize_image(crop, plan.brightness, self.mean, self.std, out=images[i].numpy())
+                out[f"{part}_images"] = images
+                out[f"{part}_anno"] = torch.stack([plan.crop_box for plan in mine])
+            out["search_visible"] = torch.tensor([bool(v) for v in sample["search_visible"]], dtype=torch.bool)
         return out
 
-    def _process_frame(self, frame: np.ndarray, box, spec: CropSpec, joint: JointParams,
-                       rng: np.random.Generator, image_out: np.ndarray) -> torch.Tensor:
-        """Crop, jitter and normalise one frame into ``image_out`` (3, size, size); return its crop box."""
+    def _plan_frame(self, part: str, frame, box, spec: CropSpec, joint: JointParams,
+                    rng: np.random.Generator) -> _CropPlan:
+        """The window, normalised crop box and brightness of one frame (an array or a :class:`FrameRef`)."""
+        frame_width = frame.width if isinstance(frame, FrameRef) else frame.shape[1]
         box = torch.as_tensor(box, dtype=torch.float64).reshape(4)
         if joint.flip:
-            box = flip_box_xywh(box, frame.shape[1])
+            box = flip_box_xywh(box, frame_width)
         window, crop_box = self._jittered_window(box, spec, rng)
-        crop = crop_image(frame, window, spec.size, mirror=joint.flip)
-        if joint.grayscale:
-            crop = to_grayscale(crop)
-        normalize_image(crop, draw_brightness(rng, self.brightness_jitter), self.mean, self.std, out=image_out)
-        return (crop_box / spec.size).to(torch.float32)
+        brightness = draw_brightness(rng, self.brightness_jitter)
+        reduction = decode_reduction(window, spec.size, self.max_decode_reduction)
+        return _CropPlan(part, frame, frame_width, window, (crop_box / spec.size).to(torch.float32), brightness,
+                         reduction)
+
+    @staticmethod
+    def _decode_frames(plans: list) -> dict:
+        """``{id(frame): (image, applied reduction)}``: each distinct frame decoded once, at the smallest
+        reduction any of its crops needs; arrays (already decoded) are used as they are."""
+        wanted: dict = {}
+        for plan in plans:
+            key = id(plan.frame)
+            wanted[key] = min(wanted.get(key, plan.reduction), plan.reduction)
+        decoded = {}
+        for plan in plans:
+            key = id(plan.frame)
+            if key not in decoded:
+                frame = plan.frame
+                decoded[key] = frame.decode(wanted[key]) if isinstance(frame, FrameRef) else (frame, 1)
+        return decoded
 
     def _jittered_window(self, box: torch.Tensor, spec: CropSpec, rng: np.random.Generator) -> tuple:
         """A crop window around a jittered ``box``; redrawn while degenerate, then the unjittered box."""

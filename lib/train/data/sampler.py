@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from lib.train.data import stage_timer
 from lib.utils.errors import DatasetError
 
 logger = logging.getLogger(__name__)
@@ -115,13 +116,17 @@ class TrackingSampler(Dataset):
         return self.processing(self.draw_frames(rng), rng)
 
     def draw_frames(self, rng: np.random.Generator) -> dict:
-        """Dataset, sequence and frames of one sample, before processing (frames and frame-pixel boxes)."""
-        dataset_index = int(rng.choice(len(self.datasets), p=self.p_datasets))
-        dataset = self.datasets[dataset_index]
-        seq_id, visible = self._visible[dataset_index][rng.integers(len(self._visible[dataset_index]))]
-        count = self.num_template_frames + self.num_search_frames
-        frame_ids = sample_frame_ids_order(visible, count, self.max_gap, rng)
-        frames, anno, meta = dataset.get_frames(seq_id, frame_ids)
+        """Dataset, sequence and frames of one sample, before processing (frames or :class:`FrameRef` s, and
+        frame-pixel boxes)."""
+        with stage_timer.stage("annotations"):
+            dataset_index = int(rng.choice(len(self.datasets), p=self.p_datasets))
+            dataset = self.datasets[dataset_index]
+            seq_id, visible = self._visible[dataset_index][rng.integers(len(self._visible[dataset_index]))]
+            count = self.num_template_frames + self.num_search_frames
+            frame_ids = sample_frame_ids_order(visible, count, self.max_gap, rng)
+        # Frame references where the dataset has them: processing decodes each frame once, reduced if it can.
+        get_frames = getattr(dataset, "get_frame_refs", dataset.get_frames)
+        frames, anno, meta = get_frames(seq_id, frame_ids)
         split = self.num_template_frames
         return {
             "template_images": frames[:split], "template_anno": anno["bbox"][:split],

@@ -12,7 +12,8 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from lib.utils.errors import DatasetError
-from lib.train.data.image_loader import ImageLoader, opencv_loader
+from lib.train.data import stage_timer
+from lib.train.data.image_loader import FrameRef, ImageLoader, jpeg_size, opencv_loader
 from lib.utils.lasot_annotations import (SequenceAnnotation, count_groundtruth_frames,
                                          read_sequence_annotation)
 from lib.utils.lasot_specs import (check_class_dirs, check_classes, check_root, sequence_class, sequence_dir,
@@ -102,18 +103,40 @@ class Lasot:
         once and shared: do not modify them in place), ``{key: [per-frame tensor, ...]}`` and
         ``{'object_class_name', 'sequence_name'}``.
         """
+        self._check_frame_ids(seq_id, frame_ids)
+        with stage_timer.stage("decode"):
+            decoded = {f: self.image_loader(str(self.frame_path(seq_id, f)))
+                       for f in dict.fromkeys(map(int, frame_ids))}
+        return [decoded[int(f)] for f in frame_ids], *self._frame_annotations(seq_id, frame_ids, anno)
+
+    def get_frame_refs(self, seq_id: int, frame_ids: Sequence[int], anno: dict | None = None):
+        """Like :meth:`get_frames`, but each JPEG frame is a :class:`FrameRef` (size read from its header,
+        decoded later, possibly reduced); a frame that is not a JPEG is decoded now. A repeated id gives
+        the same object."""
+        self._check_frame_ids(seq_id, frame_ids)
+        with stage_timer.stage("decode"):
+            refs = {}
+            for f in dict.fromkeys(map(int, frame_ids)):
+                path = str(self.frame_path(seq_id, f))
+                size = jpeg_size(path)
+                refs[f] = FrameRef(path, *size, self.image_loader) if size else self.image_loader(path)
+        return [refs[int(f)] for f in frame_ids], *self._frame_annotations(seq_id, frame_ids, anno)
+
+    def _check_frame_ids(self, seq_id: int, frame_ids: Sequence[int]) -> None:
         self._check_frame_count(seq_id)
         num_frames = len(self._annotations[seq_id])
         bad = [f for f in frame_ids if not 0 <= int(f) < num_frames]
         if bad:
             raise IndexError(f"frame ids {bad} out of range for '{self.sequence_name(seq_id)}' ({num_frames} frames)")
-        decoded = {f: self.image_loader(str(self.frame_path(seq_id, f))) for f in dict.fromkeys(map(int, frame_ids))}
-        frames = [decoded[int(f)] for f in frame_ids]
-        anno = self.get_sequence_info(seq_id) if anno is None else anno
-        anno_frames = {key: [value[int(f), ...].clone() for f in frame_ids] for key, value in anno.items()}
-        name = self.sequence_name(seq_id)
-        meta = {"object_class_name": sequence_class(name), "sequence_name": name}
-        return frames, anno_frames, meta
+
+    def _frame_annotations(self, seq_id: int, frame_ids: Sequence[int], anno: dict | None) -> tuple:
+        """``(anno_frames, meta)`` of :meth:`get_frames`."""
+        with stage_timer.stage("annotations"):
+            anno = self.get_sequence_info(seq_id) if anno is None else anno
+            anno_frames = {key: [value[int(f), ...].clone() for f in frame_ids] for key, value in anno.items()}
+            name = self.sequence_name(seq_id)
+            meta = {"object_class_name": sequence_class(name), "sequence_name": name}
+        return anno_frames, meta
 
 
 @dataclass(frozen=True)

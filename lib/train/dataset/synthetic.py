@@ -1,4 +1,9 @@
-"""Generate a small LaSOT-format dataset: class-textured objects moving over textured backgrounds."""
+"""Generate a small LaSOT-format dataset: class-textured objects moving over textured backgrounds.
+
+The default output is small and cheap to decode (smooth backgrounds, objects of 14-26 % of the frame).
+``realistic=True`` instead mimics real LaSOT footage where a speed benchmark cares: a natural-image-like
+scene (so JPEG files and decoding cost are like real 720p/1080p frames) and LaSOT's spread of object sizes.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +29,20 @@ TEXTURE_SIZE = 64  # side of the object texture before it is resized to the box
 PAN_MARGIN = 16  # background pixels beyond the frame on each side, for the camera pan
 JPEG_QUALITY = 90
 MAX_SEQUENCES = 20  # LaSOT names <class>-1 ... <class>-20
+
+# realistic=True object sizes: sqrt(w*h) / frame height is log-normal like LaSOT's training boxes (their
+# sqrt(area) quantiles 10/25/50/75/90 % are 28/58/127/245/409 px at 720 px high frames).
+LASOT_SIZE_MEDIAN = 0.176  # median of sqrt(w*h) / H
+LASOT_SIZE_SIGMA = 0.9  # spread of log(sqrt(w*h))
+LASOT_SIZE_MIN = 0.03  # clip: at least this fraction of H ...
+LASOT_SIZE_MAX = 0.8  # ... and at most this fraction of min(W, H)
+
+# realistic=True scene texture. Cells are in pixels, not fractions of the frame, so the JPEG size grows with
+# the pixel count like real footage (tuned: ~115 KB per 1280x720 frame at JPEG_QUALITY, ~2.1x that at 1920x1080).
+SCENE_GREY = 118.0  # mean brightness
+SCENE_COARSE = (8, 256, 40.0)  # colour blotches: finest cell, coarsest cell, amplitude of the coarsest
+SCENE_DETAIL = (1, 32, 13.0)  # grey texture over everything (shapes too): same fields
+SCENE_SHAPES = (24, 48)  # range of the number of filled shapes (scene structure)
 
 
 @dataclass(frozen=True)
@@ -92,19 +111,121 @@ def _background(rng: np.random.Generator, width: int, height: int) -> np.ndarray
     return np.clip(0.3 * coarse + 0.3 * gray + 50 + fine, 0, 255).astype(np.uint8)
 
 
+def _octave_noise(rng: np.random.Generator, width: int, height: int, finest: int, coarsest: int,
+                  channels: int, amplitude: float) -> np.ndarray:
+    """Gaussian noise octaves of cell sides ``coarsest`` ... ``finest`` (powers of 2) summed: a ~1/f texture.
+
+    Built coarse to fine (upsample x2 cubic, add the next octave) so the cost is about one full-size resize.
+    An octave's amplitude is proportional to its cell side, ``amplitude`` for the coarsest. Returned at one
+    sample per ``finest`` cell, (rows, cols, channels) covering at least ``width`` x ``height`` pixels.
+    """
+    cols, rows = -(-width // coarsest) + 2, -(-height // coarsest) + 2
+    noise = amplitude * rng.standard_normal((rows, cols, channels), dtype=np.float32)
+    cell = coarsest
+    while cell > finest:
+        cols, rows, cell = 2 * cols, 2 * rows, cell // 2
+        noise = cv2.resize(noise, (cols, rows), interpolation=cv2.INTER_CUBIC).reshape(rows, cols, channels)
+        noise += (amplitude * cell / coarsest) * rng.standard_normal((rows, cols, channels), dtype=np.float32)
+    return noise
+
+
+def _upsample(grid: np.ndarray, cell: int, width: int, height: int) -> np.ndarray:
+    """``grid`` (one sample per ``cell`` pixels) resized cubic to pixels, cut to ``height`` x ``width``."""
+    if cell > 1:
+        grid = cv2.resize(grid, (grid.shape[1] * cell, grid.shape[0] * cell), interpolation=cv2.INTER_CUBIC)
+    grid = grid.reshape(grid.shape[0], grid.shape[1], -1)
+    return np.ascontiguousarray(grid[:height, :width])
+
+
+def _draw_shape(rng: np.random.Generator, canvas: np.ndarray, mask: np.ndarray | None) -> None:
+    """One filled rectangle, ellipse or polygon of a random muted colour on ``canvas`` (and 1 on ``mask``)."""
+    height, width = canvas.shape[:2]
+    grey = rng.uniform(30, 220)  # colours scatter around a grey, like real scenes rather than pure hues
+    colour = tuple(float(c) for c in np.clip(grey + rng.normal(0, 35, 3), 0, 255))
+    kind = int(rng.integers(3))
+    cx, cy = rng.uniform(0, width), rng.uniform(0, height)
+    radius = min(width, height) * np.exp(rng.uniform(np.log(0.02), np.log(0.3)))  # many small, a few big
+    targets = [(canvas, colour, cv2.LINE_AA)] + ([(mask, 1.0, cv2.LINE_8)] if mask is not None else [])
+    if kind == 0:
+        stretch = rng.uniform(0.3, 3.0)
+        corners = ((int(cx - radius * stretch / 2), int(cy - radius / stretch / 2)),
+                   (int(cx + radius * stretch / 2), int(cy + radius / stretch / 2)))
+        for image, value, line in targets:
+            cv2.rectangle(image, *corners, value, -1, line)
+    elif kind == 1:
+        axes = (int(radius * rng.uniform(0.3, 1.0)), int(radius * rng.uniform(0.3, 1.0)))
+        angle = rng.uniform(0, 180)
+        for image, value, line in targets:
+            cv2.ellipse(image, (int(cx), int(cy)), axes, angle, 0, 360, value, -1, line)
+    else:
+        count = int(rng.integers(3, 8))
+        angles = np.sort(rng.uniform(0, 2 * np.pi, count))  # sorted: a star-shaped, not self-crossing, polygon
+        radii = radius * rng.uniform(0.4, 1.0, count)
+        points = np.stack([cx + radii * np.cos(angles), cy + radii * np.sin(angles)], axis=1).astype(np.int32)
+        for image, value, line in targets:
+            cv2.fillPoly(image, [points], value, line)
+
+
+def _scene_shapes(rng: np.random.Generator, canvas: np.ndarray) -> np.ndarray:
+    """``canvas`` with a few dozen filled shapes: sharp ones drawn in place, ~40 % blended with soft edges."""
+    soft_layer = canvas.copy()
+    soft_mask = np.zeros(canvas.shape[:2], np.float32)
+    for _ in range(int(rng.integers(SCENE_SHAPES[0], SCENE_SHAPES[1] + 1))):
+        if rng.random() < 0.4:
+            _draw_shape(rng, soft_layer, soft_mask)
+        else:
+            _draw_shape(rng, canvas, None)
+    # one blur of the union mask softens every soft shape's edge (out of focus, motion blurred, shadows)
+    alpha = cv2.GaussianBlur(soft_mask, (0, 0), 0.01 * min(canvas.shape[:2]))[..., None]
+    return canvas + (soft_layer - canvas) * alpha
+
+
+def _scene_background(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
+    """A natural-image-like background (larger than the frame by PAN_MARGIN per side), for realistic=True.
+
+    Colour blotches (coarse ~1/f noise) under a few dozen shapes, then a grey ~1/f texture over everything
+    whose strength varies across the scene (busy and plain regions), then a mild blur: real footage is
+    neither flat (too cheap to decode) nor pixel noise (too costly).
+    """
+    size = (width + 2 * PAN_MARGIN, height + 2 * PAN_MARGIN)
+    finest, coarsest, amplitude = SCENE_COARSE
+    colour = _octave_noise(rng, *size, finest, coarsest, 3, amplitude)
+    grey = colour.mean(axis=2, keepdims=True)
+    colour = grey + 0.5 * (colour - grey)  # half the chroma: muted colours, like most real scenes
+    scene = _scene_shapes(rng, _upsample(colour + SCENE_GREY, finest, *size))
+    finest, coarsest, amplitude = SCENE_DETAIL
+    detail = _upsample(_octave_noise(rng, *size, finest, coarsest, 1, amplitude), finest, *size)
+    busy = np.exp(_upsample(_octave_noise(rng, *size, 64, 256, 1, 0.7), 64, *size))
+    scene += detail * busy
+    return np.clip(cv2.GaussianBlur(scene, (0, 0), 0.6), 0, 255).astype(np.uint8)
+
+
 def _wave(rng: np.random.Generator, t: np.ndarray, low: float, high: float) -> np.ndarray:
     """A sine of period U(low, high) frames and random phase, over frame times ``t``."""
     return np.sin(2 * np.pi * t / rng.uniform(low, high) + rng.uniform(0, 2 * np.pi))
 
 
-def trajectory(rng: np.random.Generator, frames: int, width: int, height: int) -> np.ndarray:
-    """(frames, 4) int xywh boxes: smooth motion and a slow scale change, staying (mostly) in the frame."""
+def _base_size(rng: np.random.Generator, width: int, height: int, realistic: bool) -> float:
+    """The box's sqrt(w*h) before its scale change: 14-26 % of the frame, or LaSOT-like when ``realistic``."""
+    if not realistic:
+        return min(width, height) * rng.uniform(0.14, 0.26)
+    size = rng.lognormal(np.log(LASOT_SIZE_MEDIAN * height), LASOT_SIZE_SIGMA)
+    return float(np.clip(size, LASOT_SIZE_MIN * height, LASOT_SIZE_MAX * min(width, height)))
+
+
+def trajectory(rng: np.random.Generator, frames: int, width: int, height: int,
+               realistic: bool = False) -> np.ndarray:
+    """(frames, 4) int xywh boxes: smooth motion and a slow scale change, staying (mostly) in the frame.
+
+    ``realistic`` draws the base size like LaSOT's boxes (see ``_base_size``); all else is the same.
+    """
     t = np.arange(frames, dtype=np.float64)
-    base = min(width, height) * rng.uniform(0.14, 0.26)
+    base = _base_size(rng, width, height, realistic)
     aspect = np.exp(rng.uniform(-0.35, 0.35))
     scale = np.exp(0.25 * _wave(rng, t, 50, 150))
-    w = np.maximum(4, np.round(base * np.sqrt(aspect) * scale))
-    h = np.maximum(4, np.round(base / np.sqrt(aspect) * scale))
+    # never wider or taller than the frame: only a LaSOT-sized box near the top of its range gets there
+    w = np.minimum(width, np.maximum(4, np.round(base * np.sqrt(aspect) * scale)))
+    h = np.minimum(height, np.maximum(4, np.round(base / np.sqrt(aspect) * scale)))
     centre = []
     for extent, side in ((width, w), (height, h)):
         amplitude = max(0.0, (extent - side.max()) / 2 - 2)
@@ -155,12 +276,14 @@ def _render(background, offset, texture, mask, box, occluded, hidden, size) -> n
     return frame
 
 
-def _annotation_texts(name: str, boxes, occlusion, out_of_view, look: ClassLook) -> dict:
+def _annotation_texts(name: str, boxes, occlusion, out_of_view, look: ClassLook, realistic: bool) -> dict:
+    # the sentence names the background, so _up_to_date never mistakes one mode's sequence for the other's
+    scene = "through a cluttered scene" if realistic else "over a textured background"
     return {
         "groundtruth.txt": "".join(f"{x},{y},{w},{h}\n" for x, y, w, h in boxes.tolist()),
         "full_occlusion.txt": ",".join("1" if f else "0" for f in occlusion) + "\n",
         "out_of_view.txt": ",".join("1" if f else "0" for f in out_of_view) + "\n",
-        "nlp.txt": f"{look.pattern} {name} moving over a textured background\n",
+        "nlp.txt": f"{look.pattern} {name} moving {scene}\n",
     }
 
 
@@ -173,6 +296,7 @@ class _SequenceJob:
     size: tuple  # (width, height)
     seed: int
     overwrite: bool
+    realistic: bool = False  # LaSOT-like scene texture and object sizes
 
 
 def _up_to_date(seq_dir: Path, texts: dict, frames: int) -> bool:
@@ -199,14 +323,14 @@ def _write_sequence(job: _SequenceJob) -> bool:
     """Render one sequence; False when it was already up to date. All draws come from its own seed."""
     rng = _generator(job.seed, _name_key(job.name), job.number)
     width, height = job.size
-    boxes = trajectory(rng, job.frames, width, height)
+    boxes = trajectory(rng, job.frames, width, height, job.realistic)
     occlusion, out_of_view = absence_spans(rng, job.frames)
-    background = _background(rng, width, height)
+    background = (_scene_background if job.realistic else _background)(rng, width, height)
     t = np.arange(job.frames, dtype=np.float64)
     pan = [np.round(PAN_MARGIN * (1 + 0.8 * _wave(rng, t, 60, 200))).astype(int) for _ in range(2)]
     look = class_look(job.name)
     texture, mask = object_texture(look)
-    texts = _annotation_texts(job.name, boxes, occlusion, out_of_view, look)
+    texts = _annotation_texts(job.name, boxes, occlusion, out_of_view, look, job.realistic)
     seq_dir = Path(job.seq_dir)
     if _up_to_date(seq_dir, texts, job.frames):
         return False
@@ -239,25 +363,26 @@ def _check_arguments(classes, sequences: int, frames: int, size) -> tuple:
 
 def make_synthetic_lasot(out: str | Path, classes: Sequence[str], sequences: int = 20, frames: int = 120,
                          size: Sequence[int] = (320, 240), seed: int = 0, workers: int | None = None,
-                         overwrite: bool = False) -> Path:
+                         overwrite: bool = False, realistic: bool = False) -> Path:
     """Write ``classes`` x ``sequences`` LaSOT-layout sequences of ``frames`` frames (``size`` = width, height).
 
     Same arguments -> byte-identical files, whatever ``workers`` (processes; None = the CPU count, at most 8).
     A sequence that already holds exactly this output is kept; other existing data is an error unless
     ``overwrite``. Sequences are named ``<class>-1 ...``, so the official split sends 16 of 20 to train.
-    Returns the root.
+    ``realistic`` makes frames that cost what real LaSOT frames cost to decode (natural-image-like scenes,
+    ~115 KB JPEGs at 1280x720) and objects sized like LaSOT's, for speed benchmarks. Returns the root.
     """
     chosen, size = _check_arguments(classes, sequences, frames, size)
     root = Path(out)
-    jobs = [_SequenceJob(str(root / name / f"{name}-{n}"), name, n, int(frames), size, int(seed), overwrite)
-            for name in chosen for n in range(1, sequences + 1)]
+    jobs = [_SequenceJob(str(root / name / f"{name}-{n}"), name, n, int(frames), size, int(seed), overwrite,
+                         bool(realistic)) for name in chosen for n in range(1, sequences + 1)]
     workers = min(len(jobs), workers or min(os.cpu_count() or 1, 8))
     if workers > 1:
         with multiprocessing.get_context().Pool(workers) as pool:
             written = pool.map(_write_sequence, jobs, chunksize=1)
     else:
         written = [_write_sequence(job) for job in jobs]
-    logger.info("synthetic LaSOT in %s: %d classes x %d sequences x %d frames of %dx%d (%d written, %d up to "
-                "date)", root, len(chosen), sequences, frames, size[0], size[1], sum(written),
-                len(jobs) - sum(written))
+    logger.info("synthetic LaSOT in %s: %d classes x %d sequences x %d frames of %dx%d%s (%d written, %d up to "
+                "date)", root, len(chosen), sequences, frames, size[0], size[1], ", realistic" if realistic else "",
+                sum(written), len(jobs) - sum(written))
     return root

@@ -14,6 +14,7 @@ from lib.config.seqtrack.config import ConfigError
 from lib.train.trainers.base_trainer import BaseTrainer
 from lib.train.trainers.progress import ProgressClock, StatMeter
 from lib.utils.logging_setup import format_hms
+from lib.utils.malloc_tuning import keep_freed_memory
 from lib.utils.seeding import derive_epoch_seed, seed_everything
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ def _seed_worker(worker_id: int, epoch_seed: int) -> None:
     import cv2  # local: only the workers need it here
 
     cv2.setNumThreads(1)
+    keep_freed_memory()  # frames and batches reuse heap memory instead of faulting in fresh pages
     seed_everything((epoch_seed * 1000 + worker_id) % 2**63)
 
 

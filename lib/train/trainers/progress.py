@@ -25,8 +25,10 @@ class StatMeter:
         self.interval = torch.zeros(3, dtype=torch.float64, device=device)
 
     def update(self, stats: dict, batch_size: int) -> None:
-        values = torch.stack([stats[k].detach().to(torch.float64) for k in STAT_KEYS]) * batch_size
-        update = torch.cat([values, values.new_tensor([batch_size])])
+        # (loss, IoU, 1) x batch_size; the 1 is a stack of a device scalar: new_tensor([...]) would be a
+        # blocking host-to-device copy on CUDA every step.
+        ones = torch.ones_like(stats[STAT_KEYS[0]], dtype=torch.float64)
+        update = torch.stack([stats[k].detach().to(torch.float64) for k in STAT_KEYS] + [ones]) * batch_size
         self.epoch += update
         self.interval += update
 
