@@ -85,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "folder, removed afterwards)")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch CPU threads for step and track (default: torch's choice, the core count)")
+    parser.add_argument("--opts", nargs="+", default=[], metavar="KEY VALUE",
+                        help="config overrides for every config, as in tracking/train.py, e.g. to see what a switch "
+                             "gains: --opts MODEL.CPU_LINEAR aten DATA.MAX_DECODE_REDUCTION 1")
     parser.add_argument("--out", default="benchmark.json", help="JSON file of the figures (default: %(default)s)")
     return parser
 
@@ -157,8 +160,16 @@ def measure_decode(roots: dict, sizes: Sizes) -> dict:
     return results
 
 
+OVERRIDES: list = []  # --opts, applied to every config this run loads
+
+
+def _config(name: str, overrides: dict | None = None) -> Config:
+    pairs = list(OVERRIDES) + [item for key, value in (overrides or {}).items() for item in (key, value)]
+    return load_config(config_path(name), pairs)
+
+
 def _data_config(name: str) -> Config:
-    return load_config(config_path(name), {"DATA.TRAIN.CLASSES": [DATA_CLASS]})
+    return _config(name, {"DATA.TRAIN.CLASSES": [DATA_CLASS]})
 
 
 def measure_data(name: str, root: Path, sizes: Sizes, workers: int | None, decode_fps: float) -> dict:
@@ -241,7 +252,7 @@ def training_flops(net, batch: dict, cfg: Config) -> float:
 def measure_step(name: str, root: Path, device: torch.device, sizes: Sizes, batch_size: int | None,
                  work_dir: Path) -> dict:
     """Full and bare step samples/s (fp32; on CUDA also bf16 and the other determinism setting)."""
-    base = load_config(config_path(name))
+    base = _config(name)
     batch_size = batch_size or (base.TRAIN.BATCH_SIZE if device.type == "cuda" else CPU_STEP_BATCH)
     host_batch = _real_batch(name, root, batch_size)
     modes = [("fp32", {})]
@@ -251,7 +262,7 @@ def measure_step(name: str, root: Path, device: torch.device, sizes: Sizes, batc
                    {"TRAIN.DETERMINISTIC": not base.TRAIN.DETERMINISTIC})]
     results = {"batch_size": batch_size, "modes": {}}
     for mode, overrides in modes:
-        cfg = load_config(config_path(name), overrides)
+        cfg = _config(name, overrides)
         configure_determinism(cfg.TRAIN.DETERMINISTIC, device)
         trainer = build_trainer(cfg, name, work_dir, device)
         net, optimizer = trainer.net, trainer.optimizer
@@ -283,7 +294,7 @@ def measure_step(name: str, root: Path, device: torch.device, sizes: Sizes, batc
 
 def measure_track(name: str, root: Path, device: torch.device, sizes: Sizes, net=None) -> dict:
     """Tracker frames/s on a generated 1280x720 sequence (decoded beforehand), with and without the cache."""
-    cfg = load_config(config_path(name))
+    cfg = _config(name)
     if net is None:
         torch.manual_seed(0)
         from lib.models.seqtrack import build_seqtrack
@@ -346,8 +357,11 @@ def format_report(report: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if len(args.opts) % 2:
+        raise ConfigError(f"--opts takes KEY VALUE pairs, got {len(args.opts)} items")
+    OVERRIDES[:] = args.opts
     for name in args.config:
-        config_path(name)  # an unknown name fails before anything is generated
+        _config(name)  # an unknown name or a bad override fails before anything is generated
     device = resolve_device(args.device)
     keep_freed_memory()  # as training does (run_training and its DataLoader workers)
     if args.threads:
@@ -356,7 +370,7 @@ def run(args: argparse.Namespace) -> int:
     report = {"device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
               "cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
               "threads": torch.get_num_threads(), "torch": torch.__version__, "opencv": cv2.__version__,
-              "quick": args.quick, "configs": {}}
+              "quick": args.quick, "opts": list(args.opts), "configs": {}}
     sections = set(args.sections)
     with tempfile.TemporaryDirectory(prefix="seqtrack_benchmark_") as tmp:
         roots = generate_data(Path(args.data_dir or tmp), sizes)
@@ -374,7 +388,7 @@ def run(args: argparse.Namespace) -> int:
                 trainer = result["step"].pop("checkpoint_trainer")
             if "checkpoint" in sections:
                 if trainer is None:
-                    trainer = build_trainer(load_config(config_path(name)), name, Path(tmp), device)
+                    trainer = build_trainer(_config(name), name, Path(tmp), device)
                 trainer.epoch = 1
                 result["checkpoint"] = time_save_and_load(trainer, sizes.checkpoint_repeats)
             if "track" in sections:

@@ -45,7 +45,9 @@ def test_quick_run_reports_every_stage(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv,message", [
     (["--config", "seqtrack_nope"], "seqtrack_nope"),
-    (["--device", "cuda:7"] , "cuda"),
+    (["--device", "cuda:7"], "cuda"),
+    (["--opts", "MODEL.CPU_LINEAR", "mkl"], "MODEL.CPU_LINEAR must be 'onednn' or 'aten'"),
+    (["--opts", "DATA.MAX_DECODE_REDUCTION"], "KEY VALUE pairs"),
 ])
 def test_bad_input_exits_2_with_one_line(argv, message, tmp_path, capsys):
     code = benchmark.main(argv + ["--quick", "--sections", "track", "--out", str(tmp_path / "b.json"),
