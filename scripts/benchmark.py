@@ -250,8 +250,9 @@ def training_flops(net, batch: dict, cfg: Config) -> float:
 
 
 def measure_step(name: str, root: Path, device: torch.device, sizes: Sizes, batch_size: int | None,
-                 work_dir: Path) -> dict:
-    """Full and bare step samples/s (fp32; on CUDA also bf16 and the other determinism setting)."""
+                 work_dir: Path) -> tuple:
+    """``(figures, fp32 trainer)``: full and bare step samples/s (fp32; on CUDA also bf16 and the other
+    determinism setting), and the fp32 trainer for the checkpoint and track sections."""
     base = _config(name)
     batch_size = batch_size or (base.TRAIN.BATCH_SIZE if device.type == "cuda" else CPU_STEP_BATCH)
     host_batch = _real_batch(name, root, batch_size)
@@ -261,6 +262,7 @@ def measure_step(name: str, root: Path, device: torch.device, sizes: Sizes, batc
                   ("fp32 deterministic " + ("off" if base.TRAIN.DETERMINISTIC else "on"),
                    {"TRAIN.DETERMINISTIC": not base.TRAIN.DETERMINISTIC})]
     results = {"batch_size": batch_size, "modes": {}}
+    fp32_trainer = None
     for mode, overrides in modes:
         cfg = _config(name, overrides)
         configure_determinism(cfg.TRAIN.DETERMINISTIC, device)
@@ -283,10 +285,10 @@ def measure_step(name: str, root: Path, device: torch.device, sizes: Sizes, batc
                                   "achieved_tflops": results["flops_per_sample"] * full_rate / 1e12,
                                   "full_step_s": full_s, "bare_step_s": bare_s}
         if mode == "fp32":
-            results["checkpoint_trainer"] = trainer  # reused by the checkpoint section (not in the JSON)
+            fp32_trainer = trainer
         print(f"step {name} {mode}: full {full_rate:.3f} samples/s, bare {bare_rate:.3f}", flush=True)
     configure_determinism(base.TRAIN.DETERMINISTIC, device)
-    return results
+    return results, fp32_trainer
 
 
 # ------------------------------------------------------------------------------------------------ track
@@ -384,8 +386,8 @@ def run(args: argparse.Namespace) -> int:
                                               decode["1280x720"]["frames_per_s"])
             trainer = None
             if "step" in sections:
-                result["step"] = measure_step(name, roots["1280x720"], device, sizes, args.batch_size, Path(tmp))
-                trainer = result["step"].pop("checkpoint_trainer")
+                result["step"], trainer = measure_step(name, roots["1280x720"], device, sizes, args.batch_size,
+                                                       Path(tmp))
             if "checkpoint" in sections:
                 if trainer is None:
                     trainer = build_trainer(_config(name), name, Path(tmp), device)
