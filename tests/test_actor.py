@@ -97,8 +97,11 @@ def test_perfect_logits_give_iou_one(seq_format):
     bins = 65
     gt_xyxy = box_xywh_to_xyxy(GT_XYWH)
     _, seq_target = build_sequences(xyxy_to_seq_format(gt_xyxy, seq_format), bins)
-    iou = decoded_iou(one_hot_logits(seq_target, bins + 2), gt_xyxy, bins, seq_format)
+    iou = decoded_iou(one_hot_logits(seq_target, bins + 2), seq_target[:, :4], bins, seq_format)
     torch.testing.assert_close(iou, torch.ones(3))
+    wrong = seq_target.clone()
+    wrong[:, 2] = (wrong[:, 2] - 8).clamp(min=0)  # a narrower (or shifted) box: not a perfect match
+    assert (decoded_iou(one_hot_logits(wrong, bins + 2), seq_target[:, :4], bins, seq_format) < 1).all()
 
 
 def test_iou_reads_the_tokens_in_the_configured_format():
@@ -106,7 +109,8 @@ def test_iou_reads_the_tokens_in_the_configured_format():
     bins = 65
     gt_xyxy = box_xywh_to_xyxy(GT_XYWH)
     _, seq_target = build_sequences(xyxy_to_seq_format(gt_xyxy, "xyxy"), bins)
-    assert decoded_iou(one_hot_logits(seq_target, bins + 2), gt_xyxy, bins, "xywh").mean() < 0.9
+    xywh_target = build_sequences(xyxy_to_seq_format(gt_xyxy, "xywh"), bins)[1][:, :4]
+    assert decoded_iou(one_hot_logits(seq_target, bins + 2), xywh_target, bins, "xywh").mean() < 0.9
 
 
 def test_iou_ignores_special_tokens_and_the_end_position():
@@ -115,7 +119,26 @@ def test_iou_ignores_special_tokens_and_the_end_position():
     _, seq_target = build_sequences(xyxy_to_seq_format(gt_xyxy, "xywh"), bins)
     logits = one_hot_logits(seq_target, bins + 2)
     logits[:, :4, bins:] = 100.0  # END/START scores above every bin: not coordinates, so not decoded
-    torch.testing.assert_close(decoded_iou(logits, gt_xyxy, bins, "xywh"), torch.ones(3))
+    torch.testing.assert_close(decoded_iou(logits, seq_target[:, :4], bins, "xywh"), torch.ones(3))
+
+
+def test_targets_are_the_visible_part_of_a_box_that_leaves_the_crop():
+    """The original clips the corners, then converts: a box half outside on the right becomes its left half."""
+    actor = make_actor()
+    batch = tiny_batch()
+    bins = actor.bins
+    batch["search_anno"] = torch.tensor([[[0.75, 0.25, 0.5, 0.5]] * batch["search_anno"].shape[1]])
+    captured = {}
+    original_forward = actor.net.forward
+
+    def recording_forward(template_images, search_images, seq_input):
+        captured["seq_input"] = seq_input
+        return original_forward(template_images, search_images, seq_input)
+
+    actor.net.forward = recording_forward
+    actor(batch)
+    visible = torch.tensor([0.875, 0.5, 0.25, 0.5])  # corners (0.75, 0.25, 1.0, 0.75): cx, cy, w, h
+    assert captured["seq_input"][0, 1:].tolist() == (visible * (bins - 1)).long().tolist()
 
 
 # ------------------------------------------------------------------------------------ learning

@@ -8,8 +8,7 @@ import torch
 
 from lib.train.data.processing import CropSpec, SeqTrackProcessing, crop_is_degenerate
 from lib.train.data.sampler import sample_rng
-from lib.utils.crop import (CropWindow, crop_box_to_frame, crop_image, crop_window, flip_box_xywh,
-                            frame_box_to_crop)
+from lib.utils.crop import crop_image, crop_window, flip_box_xywh, frame_box_to_crop
 
 MEAN = (0.485, 0.456, 0.406)
 STD = (0.229, 0.224, 0.225)
@@ -41,32 +40,16 @@ def unnormalize(images: torch.Tensor) -> torch.Tensor:
     return images * torch.tensor(STD).view(1, 3, 1, 1) + torch.tensor(MEAN).view(1, 3, 1, 1)
 
 
-def test_window_is_centred_with_side_ceil_sqrt_area_times_factor():
-    window = crop_window((100.0, 80.0, 50.0, 32.0), 4.0)
-    assert window.side == 160.0  # ceil(sqrt(50 * 32) * 4) = ceil(160)
-    assert window.x0 + window.side / 2 == 125.0 and window.y0 + window.side / 2 == 96.0
-    assert crop_window((0.0, 0.0, 3.0, 5.0), 2.0).side == 8.0  # ceil(7.746)
-    with pytest.raises(ValueError):
-        crop_window((0.0, 0.0, 0.0, 5.0), 4.0)
-
-
-def test_frame_to_crop_and_back_are_inverse():
-    generator = torch.Generator().manual_seed(0)
-    boxes = torch.rand(50, 4, generator=generator, dtype=torch.float64) * 300
-    window = CropWindow(-17.25, 40.5, 203.0)
-    back = crop_box_to_frame(frame_box_to_crop(boxes, window, 256), window, 256)
-    assert torch.allclose(back, boxes, atol=1e-9)
-    assert torch.allclose(flip_box_xywh(flip_box_xywh(boxes, 320.0), 320.0), boxes, atol=1e-9)
-    assert flip_box_xywh(torch.tensor([10.0, 5.0, 30.0, 7.0]), 100.0).tolist() == [60.0, 5.0, 30.0, 7.0]
-
-
-def test_zero_jitter_box_is_centred_with_side_size_over_factor():
+def test_zero_jitter_box_is_the_originals_target():
     box = (100, 80, 50, 50)
     out = processing(flip_prob=0.0, grayscale_prob=0.0)(make_sample(white_box_frame(box), box), sample_rng(0, 0))
-    # side = 200 frame px -> 128 crop px: the 50-px box is 32 px = 0.25 of the crop, centred.
-    expected = torch.tensor([[0.375, 0.375, 0.25, 0.25]] * 2)
+    # side = 200 frame px -> 128 crop px: the 50-px box is 32 px wide, centred on (127 / 2, 127 / 2), and
+    # normalised by 127 (the original's S - 1).
+    expected = torch.tensor([[63.5 - 16, 63.5 - 16, 32.0, 32.0]] * 2) / 127
     assert torch.equal(out["template_anno"], expected)
     assert torch.equal(out["search_anno"], expected[:1])
+    box_f32 = torch.tensor(box, dtype=torch.float32)
+    assert torch.equal(out["search_anno"][0], frame_box_to_crop(box_f32, box_f32, 128 / 200, 128))
     pixels = unnormalize(out["search_images"])[0]
     assert pixels[:, 50:78, 50:78].min() > 0.75  # inside the box: white x brightness >= 0.8
     assert pixels[:, :46, :].max() < 0.02 and pixels[:, 82:, :].max() < 0.02  # rows above / below: black
@@ -95,7 +78,7 @@ def test_box_and_image_move_together_under_jitter_and_flip(flip_prob):
     for index in range(12):
         out = proc(sample, sample_rng(1, index))
         pixels = unnormalize(out["search_images"])[0].mean(0)  # (H, W)
-        x, y, w, h = (out["search_anno"][0] * 64).tolist()
+        x, y, w, h = (out["search_anno"][0] * 63 + torch.tensor([0.5, 0.5, 0, 0])).tolist()  # crop pixels
         inside = pixels[int(np.ceil(y)) + 1:int(np.floor(y + h)) - 1, int(np.ceil(x)) + 1:int(np.floor(x + w)) - 1]
         outside = torch.ones_like(pixels, dtype=torch.bool)
         outside[max(0, int(y) - 1):int(y + h) + 2, max(0, int(x) - 1):int(x + w) + 2] = False
@@ -118,14 +101,17 @@ def test_flip_mirrors_the_crop():
     assert torch.equal(plain["template_anno"], flipped["template_anno"])
 
 
-def test_mirrored_crop_equals_crop_of_mirrored_frame():
+def test_flipped_sample_is_the_sample_of_the_mirrored_frame():
     rng = np.random.default_rng(0)
     frame = rng.integers(0, 256, (90, 130, 3), dtype=np.uint8)
-    box = torch.tensor([20.0, 30.0, 25.0, 18.0], dtype=torch.float64)
-    window = crop_window(flip_box_xywh(box, 130).tolist(), 3.0)
-    direct = crop_image(np.ascontiguousarray(frame[:, ::-1]), window, 48)
-    mirrored = crop_image(frame, window, 48, mirror=True)
-    assert np.abs(direct.astype(int) - mirrored.astype(int)).max() <= 1
+    box = (20, 30, 25, 18)
+    mirrored_box = flip_box_xywh(torch.tensor(box, dtype=torch.float32), 130).tolist()
+    flipped = processing(flip_prob=1.0, grayscale_prob=0.0, brightness_jitter=0.0)(make_sample(frame, box),
+                                                                                     sample_rng(0, 3))
+    direct = processing(flip_prob=0.0, grayscale_prob=0.0, brightness_jitter=0.0)(
+        make_sample(np.ascontiguousarray(frame[:, ::-1]), mirrored_box), sample_rng(0, 3))
+    assert torch.equal(flipped["template_images"], direct["template_images"])
+    assert torch.equal(flipped["template_anno"], direct["template_anno"])
 
 
 def test_padding_outside_the_frame_is_zero():
@@ -133,8 +119,8 @@ def test_padding_outside_the_frame_is_zero():
     window = crop_window((0.0, 0.0, 16.0, 16.0), 4.0)  # 64-px window centred on (8, 8): mostly outside
     crop = crop_image(frame, window, 64)
     assert crop.dtype == np.uint8
-    assert crop[:22, :, :].max() == 0 and crop[:, :22, :].max() == 0  # above and left of the frame
-    assert crop[26:, 26:, :].min() == 255
+    assert crop[:23, :, :].max() == 0 and crop[:, :23, :].max() == 0  # above and left of the frame
+    assert crop[25:, 25:, :].min() == 255
     box = (0, 0, 16, 16)
     out = processing(flip_prob=0.0)(make_sample(frame, box), sample_rng(0, 2))
     padded = out["search_images"][0][:, :20, :20]
@@ -145,14 +131,15 @@ def test_padding_outside_the_frame_is_zero():
 def test_degenerate_jitter_is_redrawn():
     assert crop_is_degenerate(torch.tensor([10.0, 10.0, 0.5, 4.0]), 64)
     assert crop_is_degenerate(torch.tensor([70.0, 10.0, 4.0, 4.0]), 64)
+    assert crop_is_degenerate(torch.tensor([62.0, 10.0, 4.0, 4.0]), 64)  # centred on 64, past the last pixel (63)
     assert not crop_is_degenerate(torch.tensor([10.0, 10.0, 4.0, 4.0]), 64)
     box = (100, 80, 40, 30)
     wild = CropSpec(size=64, factor=1.0, center_jitter=20.0, scale_jitter=2.0)
     proc = processing(search=wild)
     for index in range(20):
         out = proc(make_sample(white_box_frame(box), box), sample_rng(5, index))
-        x, y, w, h = (out["search_anno"][0] * 64).tolist()
-        assert w >= 1 and h >= 1 and 0 <= x + w / 2 <= 64 and 0 <= y + h / 2 <= 64
+        x, y, w, h = (out["search_anno"][0] * 63).tolist()  # crop pixels (centre coordinates)
+        assert w >= 1 and h >= 1 and 0 <= x + w / 2 <= 63 and 0 <= y + h / 2 <= 63
 
 
 def test_grayscale_makes_channels_equal():

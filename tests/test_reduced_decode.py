@@ -12,7 +12,7 @@ from lib.train.data import stage_timer
 from lib.train.data.image_loader import FrameRef, jpeg_size, opencv_loader
 from lib.train.data.processing import CropSpec, SeqTrackProcessing
 from lib.train.data.sampler import sample_rng
-from lib.utils.crop import CropWindow, crop_image, decode_reduction
+from lib.utils.crop import CropWindow, crop_image, crop_window, decode_reduction
 from lib.utils.errors import DatasetError
 
 SPEC = CropSpec(size=128, factor=4.0, center_jitter=0.5, scale_jitter=0.1)
@@ -81,23 +81,23 @@ def _area_reference(frame: np.ndarray, window: CropWindow, mirror: bool) -> np.n
     width = round(frame.shape[1] * scale)
     small = cv2.resize(frame, (width, round(frame.shape[0] * scale)), interpolation=cv2.INTER_AREA)
     return crop_image(small, window, 128, mirror=mirror, reduction=frame.shape[1] / width,
-                      frame_width=frame.shape[1]).astype(np.float32)
+                      frame_size=(frame.shape[1], frame.shape[0])).astype(np.float32)
 
 
-@pytest.mark.parametrize("side,mirror", [(300.0, False), (520.0, False), (520.0, True), (1100.0, True),
-                                         (1400.0, False)])
+@pytest.mark.parametrize("side,mirror", [(300, False), (520, False), (520, True), (1100, True), (1400, False)])
 def test_crop_from_a_reduced_decode_matches_the_full_size_crop(jpeg_file, side, mirror):
     """The same window, cropped from the full frame and from a 1/r decode, differs only by interpolation:
     a small mean difference, no closer to a carefully area-averaged crop for the full decode, and edges in the
     same place (no shift of even a pixel)."""
-    window = CropWindow(1283 / 2 - side / 2 + 37.3, 721 / 2 - side / 2 - 21.6, side)  # partly outside
+    centre_x, centre_y = 1283 / 2 + 37.3, 721 / 2 - 21.6
+    window = CropWindow(centre_x, centre_y, side, round(centre_x - side / 2), round(centre_y - side / 2))  # partly out
     reduction = decode_reduction(window, 128)
-    assert reduction == {300.0: 2, 520.0: 4, 1100.0: 8, 1400.0: 8}[side]
+    assert reduction == {300: 2, 520: 4, 1100: 8, 1400: 8}[side]
     frame = opencv_loader(jpeg_file)
     full = crop_image(frame, window, 128, mirror=mirror).astype(np.float32)
     reduced_image, applied = FrameRef(jpeg_file, 1283, 721, opencv_loader).decode(reduction)
     reduced = crop_image(reduced_image, window, 128, mirror=mirror, reduction=applied,
-                         frame_width=1283).astype(np.float32)
+                         frame_size=(1283, 721)).astype(np.float32)
     reference = _area_reference(frame, window, mirror)
     inside = (full.sum(axis=2) > 0) & (reduced.sum(axis=2) > 0)  # away from the zero padding's edge
     inside[[0, -1], :] = inside[:, [0, -1]] = False
@@ -112,11 +112,14 @@ def test_crop_from_a_reduced_decode_matches_the_full_size_crop(jpeg_file, side, 
 
 
 def test_decode_reduction_never_upsamples():
-    assert decode_reduction(CropWindow(0, 0, 255.0), 128) == 1  # shrink < 2x: full size
-    assert decode_reduction(CropWindow(0, 0, 256.0), 128) == 2
-    assert decode_reduction(CropWindow(0, 0, 4000.0), 128) == 8
-    assert decode_reduction(CropWindow(0, 0, 4000.0), 128, max_reduction=2) == 2
-    assert decode_reduction(CropWindow(0, 0, 4000.0), 128, max_reduction=1) == 1
+    def window(side):
+        return CropWindow(0.0, 0.0, side, 0, 0)
+
+    assert decode_reduction(window(255), 128) == 1  # shrink < 2x: full size
+    assert decode_reduction(window(256), 128) == 2
+    assert decode_reduction(window(4000), 128) == 8
+    assert decode_reduction(window(4000), 128, max_reduction=2) == 2
+    assert decode_reduction(window(4000), 128, max_reduction=1) == 1
 
 
 def _sample(refs, box):
@@ -168,3 +171,26 @@ def test_stage_timer_splits_the_time(jpeg_file):
         stage_timer.enable(False)
     assert seconds["decode"] > 0 and seconds["crop_augment"] > 0
     assert stage_timer.totals() == {name: 0.0 for name in stage_timer.STAGES}
+
+
+@pytest.mark.parametrize("box,factor,mirror", [((500.0, 300.0, 150.0, 140.0), 2.0, False),
+                                               ((600.5, 280.25, 90.0, 70.0), 4.0, True),
+                                               ((101.5, 61.5, 160.0, 150.0), 4.0, False),  # leaves top-left
+                                               ((1100.0, 600.0, 170.0, 110.0), 5.0, False),  # bottom-right
+                                               ((300.0, 200.0, 300.0, 250.0), 4.0, True)])
+def test_reduced_decode_takes_the_originals_window(jpeg_file, box, factor, mirror):
+    """A reduced decode's crop is closest to the original's full-size crop of the same window: the
+    original's windows one frame pixel off in any direction are all further from it."""
+    window = crop_window(box, factor)
+    reduction = decode_reduction(window, 128)
+    assert reduction > 1
+    frame = opencv_loader(jpeg_file)
+    image, applied = FrameRef(jpeg_file, 1283, 721, opencv_loader).decode(reduction)
+    reduced = crop_image(image, window, 128, mirror, applied, frame_size=(1283, 721)).astype(np.float32)
+
+    def distance(dx: int, dy: int) -> float:
+        full = crop_image(frame, window._replace(x0=window.x0 + dx, y0=window.y0 + dy), 128, mirror)
+        return float(np.abs(full.astype(np.float32) - reduced).mean())
+
+    shifts = [(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
+    assert min(shifts, key=lambda shift: distance(*shift)) == (0, 0)

@@ -7,7 +7,9 @@ from lib.models.seqtrack.tokens import (
     boxes_to_tokens,
     build_sequences,
     end_token,
+    sequences_from_tokens,
     start_token,
+    target_tokens,
     tokens_to_boxes,
     vocab_size,
 )
@@ -27,6 +29,22 @@ def test_quantisation_is_floor_of_v_times_bins_minus_one():
 def test_out_of_crop_values_are_clamped():
     boxes = torch.tensor([[-0.3, 1.7, 0.25, 2.0]])
     assert boxes_to_tokens(boxes, 101).tolist() == [[0, 100, 25, 100]]
+
+
+def test_targets_clip_corners_before_the_conversion():
+    box = torch.tensor([[0.75, 0.125, 0.5, 0.25]])  # binary fractions: exact in float32
+    visible_cxcywh = [0.875, 0.25, 0.25, 0.25]  # of corners (0.75, 0.125, 1.0, 0.375)
+    assert target_tokens(box, 101, "xywh").tolist() == [[int(v * 100) for v in visible_cxcywh]]
+    clamped_after = boxes_to_tokens(torch.tensor([[1.0, 0.25, 0.5, 0.25]]), 101)  # cx clamped: another box
+    assert target_tokens(box, 101, "xywh").tolist() != clamped_after.tolist()
+    assert target_tokens(box, 101, "xyxy").tolist() == [[75, 12, 100, 37]]
+    outside = torch.tensor([[1.25, 1.5, 0.125, 0.125]])  # wholly outside: a zero-size box at the corner
+    assert target_tokens(outside, 101, "xywh").tolist() == [[100, 100, 0, 0]]
+
+
+def test_sequences_from_tokens_wrap_the_coordinates():
+    seq_input, seq_target = sequences_from_tokens(torch.tensor([[1, 2, 3, 4]]), 10)
+    assert seq_input.tolist() == [[11, 1, 2, 3, 4]] and seq_target.tolist() == [[1, 2, 3, 4, 10]]
 
 
 def test_round_trip_is_within_one_bin():

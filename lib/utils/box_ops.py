@@ -46,6 +46,7 @@ def box_cxcywh_to_xywh(box: torch.Tensor) -> torch.Tensor:
 # 'xywh' is the original's name for (cx, cy, w, h); 'xyxy' is (x1, y1, x2, y2).
 _TO_XYXY = {"xywh": box_cxcywh_to_xyxy, "xyxy": lambda box: box}
 _FROM_XYXY = {"xywh": box_xyxy_to_cxcywh, "xyxy": lambda box: box}
+_TO_CXCYWH = {"xywh": lambda box: box, "xyxy": box_xyxy_to_cxcywh}
 SEQ_FORMATS = tuple(_TO_XYXY)
 
 
@@ -53,6 +54,14 @@ def seq_format_to_xyxy(box: torch.Tensor, seq_format: str) -> torch.Tensor:
     """Boxes written in token order ``seq_format`` -> xyxy."""
     try:
         return _TO_XYXY[seq_format](box)
+    except KeyError:
+        raise ValueError(f"unknown SEQ_FORMAT {seq_format!r}; expected one of {SEQ_FORMATS}") from None
+
+
+def seq_format_to_cxcywh(box: torch.Tensor, seq_format: str) -> torch.Tensor:
+    """Boxes written in token order ``seq_format`` -> cxcywh (the same tensor for ``xywh``: no rounding)."""
+    try:
+        return _TO_CXCYWH[seq_format](box)
     except KeyError:
         raise ValueError(f"unknown SEQ_FORMAT {seq_format!r}; expected one of {SEQ_FORMATS}") from None
 

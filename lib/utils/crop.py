@@ -1,8 +1,23 @@
-"""Square crops around a box: the window, box mapping frame <-> crop (inverse pair), and the image crop.
+"""Square crops around a box, as the original SeqTrack makes them: the window, the image crop, box mappings.
 
-Coordinates are continuous pixels: pixel ``i`` covers ``[i, i + 1)``; boxes are ``xywh`` (top-left x,
-top-left y, width, height). A crop of window ``(x0, y0, side)`` resized to ``out_size`` maps a frame
-point ``x`` to ``(x - x0) * out_size / side``. Used by the training data path and by the tracker.
+One crop rule serves training and tracking alike (the original's ``sample_target``):
+
+- **window**: side ``s = ceil(sqrt(w * h) * factor)`` frame pixels; top-left corner
+  ``x0 = round(x + w/2 - s/2)``, ``y0 = round(y + h/2 - s/2)`` with Python's ``round`` (half to even), so
+  the window covers the pixel columns ``x0 .. x0 + s - 1`` and rows ``y0 .. y0 + s - 1``;
+- **padding**: zeros outside the frame, and -- a quirk of the original, kept on purpose because its
+  released weights were trained on it -- the frame's **last column and last row count as outside**: the
+  original pads ``x0 + s - W + 1`` columns on the right (one more than needed) whenever the window reaches
+  the right edge, which replaces the last real column by zeros; the same at the bottom;
+- **resize**: the padded ``s x s`` crop resized to ``out_size`` with OpenCV's bilinear ``cv2.resize``, so
+  the crop is uint8-equal to the original's on the same OpenCV. ``resize_factor = out_size / s``.
+
+The box mappings are the original's too, and they are *not* an inverse pair on purpose (see
+:func:`frame_box_to_crop` and :func:`crop_box_to_frame`): training normalises by ``out_size - 1`` around
+``(out_size - 1) / 2``, tracking maps back with ``out_size`` around ``out_size / 2``; both centre on the
+box the window was built from, not on the rounded window.
+
+Boxes are ``xywh`` (top-left x, top-left y, width, height) in frame pixels unless a name says otherwise.
 """
 
 from __future__ import annotations
@@ -16,11 +31,13 @@ import torch
 
 
 class CropWindow(NamedTuple):
-    """A square region of the frame: top-left corner ``(x0, y0)`` and ``side``, in frame pixels."""
+    """The square window of a crop: the box centre it is built around, its side and its pixel corner."""
 
-    x0: float
-    y0: float
-    side: float
+    center_x: float  # centre of the box the window is built from (frame pixels); the box maps use it
+    center_y: float
+    side: int  # window side in frame pixels, ceil(sqrt(w * h) * factor)
+    x0: int  # first pixel column of the window: round(center_x - side / 2), half to even
+    y0: int  # first pixel row of the window
 
     def resize_factor(self, out_size: int) -> float:
         """Crop pixels per frame pixel once the window is resized to ``out_size``."""
@@ -28,53 +45,80 @@ class CropWindow(NamedTuple):
 
 
 def crop_window(box_xywh: Sequence[float], factor: float) -> CropWindow:
-    """The square window of side ``ceil(sqrt(w * h) * factor)`` centred on ``box_xywh`` (pixels).
+    """The original's window around ``box_xywh`` (frame pixels) for a crop of ``factor`` x its size.
 
-    The corner is not rounded, so the box centre is exactly the window centre.
+    The box values are used as given: the training path passes float32 boxes (as the original's tensors
+    are), the tracker Python floats. A box without a positive, finite width and height has no window
+    (the original fails on most of them too, and crops a nonsense window for negative w and h).
     """
     x, y, w, h = (float(v) for v in box_xywh)
-    if not (w > 0 and h > 0 and math.isfinite(w * h)):
-        raise ValueError(f"crop_window needs a box with positive width and height, got {list(box_xywh)}")
-    side = float(math.ceil(math.sqrt(w * h) * factor))
+    if not (w > 0 and h > 0 and math.isfinite(x) and math.isfinite(y) and math.isfinite(w * h)):
+        raise ValueError(f"crop_window needs a finite box with positive width and height, got {list(box_xywh)}")
+    side = math.ceil(math.sqrt(w * h) * factor)
     if side < 1:
         raise ValueError(f"crop side {side} of box {list(box_xywh)} x factor {factor} is below one pixel")
-    return CropWindow(x + 0.5 * w - 0.5 * side, y + 0.5 * h - 0.5 * side, side)
+    center_x, center_y = x + 0.5 * w, y + 0.5 * h
+    # Python's round() is half-to-even (2.5 -> 2, 3.5 -> 4), as the original rounds the corner.
+    return CropWindow(center_x, center_y, side, round(center_x - 0.5 * side), round(center_y - 0.5 * side))
 
 
-def frame_box_to_crop(box_xywh: torch.Tensor, window: CropWindow, out_size: int) -> torch.Tensor:
-    """``[..., 4]`` xywh boxes in frame pixels -> xywh in the pixels of the ``out_size`` crop."""
-    scale = window.resize_factor(out_size)
-    offset = box_xywh.new_tensor([window.x0, window.y0, 0.0, 0.0])
-    return (box_xywh - offset) * scale
+def _kept_span(start: int, side: int, first_valid: int, end_valid: int) -> tuple:
+    """``(lo, hi)`` of the window's pixels ``[start, start + side)`` that lie in ``[first_valid, end_valid)``;
+    ``lo == hi`` when none do."""
+    lo, hi = max(start, first_valid), min(start + side, end_valid)
+    return (lo, hi) if hi > lo else (lo, lo)
 
 
-def crop_box_to_frame(box_xywh: torch.Tensor, window: CropWindow, out_size: int) -> torch.Tensor:
-    """Inverse of :func:`frame_box_to_crop`: crop-pixel xywh boxes -> frame-pixel xywh boxes."""
-    scale = window.resize_factor(out_size)
-    offset = box_xywh.new_tensor([window.x0, window.y0, 0.0, 0.0])
-    return box_xywh / scale + offset
+def window_pixels(image: np.ndarray, window: CropWindow, mirror: bool = False) -> np.ndarray:
+    """The window's ``side x side`` pixels before resizing, zero-padded as the original pads them.
 
-
-def flip_box_xywh(box_xywh: torch.Tensor, frame_width: float) -> torch.Tensor:
-    """``[..., 4]`` xywh boxes (pixels) in a frame mirrored left-right; its own inverse."""
-    x, y, w, h = box_xywh.unbind(-1)
-    return torch.stack((frame_width - x - w, y, w, h), dim=-1)
+    Frame pixels count only in columns ``0 .. W - 2`` and rows ``0 .. H - 2`` (the original's extra
+    right / bottom padding column and row, see the module docstring); everything else is 0. With
+    ``mirror`` the window is in the coordinates of the left-right mirrored frame (column ``j`` of the
+    mirrored frame is column ``W - 1 - j`` of ``image``), without mirroring the whole frame. A window
+    wholly outside the frame gives zeros (the original's slicing pulls real pixels in through negative
+    indices there: a deviation on purpose). Returns a view of ``image`` when no padding is needed.
+    """
+    height, width = image.shape[:2]
+    side = window.side
+    rows = _kept_span(window.y0, side, 0, height - 1)
+    if mirror:  # mirrored columns [x0, x0 + s) are image columns (W - x0 - s .. W - 1 - x0]
+        start = width - window.x0 - side
+        cols = _kept_span(start, side, 1, width)  # mirrored column W - 1 (= image column 0) is padding
+    else:
+        start = window.x0
+        cols = _kept_span(start, side, 0, width - 1)
+    if rows[0] == rows[1] or cols[0] == cols[1]:
+        return np.zeros((side, side) + image.shape[2:], dtype=image.dtype)
+    kept = image[rows[0]:rows[1], cols[0]:cols[1]]
+    top, bottom = rows[0] - window.y0, window.y0 + side - rows[1]
+    left, right = cols[0] - start, start + side - cols[1]
+    if mirror:
+        kept = cv2.flip(kept, 1)
+        left, right = right, left
+    if top == bottom == left == right == 0:
+        return kept
+    return cv2.copyMakeBorder(kept, top, bottom, left, right, cv2.BORDER_CONSTANT, value=0)
 
 
 def crop_image(image: np.ndarray, window: CropWindow, out_size: int, mirror: bool = False, reduction: int = 1,
-               frame_width: float | None = None) -> np.ndarray:
-    """Crop ``window`` out of ``image`` resized to ``out_size`` x ``out_size``, zeros outside the frame.
+               frame_size: tuple | None = None) -> np.ndarray:
+    """Crop ``window`` out of ``image``, resized to ``out_size`` x ``out_size``; uint8 in, uint8 out.
 
-    One bilinear ``cv2.warpAffine`` that reads only the pixels it needs; the dtype is kept (uint8 in,
-    uint8 out). With ``mirror`` the window is taken from the left-right mirrored image (as given by
-    :func:`flip_box_xywh`) without materialising the mirrored frame. ``image`` may be the frame decoded at
-    ``1/reduction`` of its size (its pixel ``i`` covering frame pixels ``[i * r, (i + 1) * r)``); ``window``
-    stays in frame pixels, and mirroring then needs the full ``frame_width``.
+    At ``reduction`` 1 (a full-size frame) this is the original's crop exactly: :func:`window_pixels`
+    resized with ``cv2.resize`` (bilinear). ``mirror`` takes the window from the left-right mirrored frame.
+
+    ``image`` may instead be the frame decoded at ``1/reduction`` of its size (its pixel ``i`` covering
+    frame pixels ``[i * r, (i + 1) * r)``); ``frame_size`` is then the full frame's ``(width, height)``,
+    which the reduced size (rounded up) does not tell. The window is the same one, in frame pixels; one
+    bilinear ``cv2.warpAffine`` reads it from the reduced pixels, and the crop's columns and rows that the
+    original pads are zeroed, so it differs from the full-size crop by interpolation only.
     """
-    if frame_width is None:
-        if reduction != 1 and mirror:
-            raise ValueError("crop_image: a mirrored crop of a reduced image needs frame_width")
-        frame_width = image.shape[1] * reduction
+    if reduction == 1:
+        return cv2.resize(window_pixels(image, window, mirror), (out_size, out_size), interpolation=cv2.INTER_LINEAR)
+    if frame_size is None:
+        raise ValueError("crop_image: a crop of a reduced image needs the full frame_size (width, height)")
+    frame_width, frame_height = frame_size
     scale = window.resize_factor(out_size)  # crop pixels per frame pixel
     step = scale * reduction  # crop pixels per image pixel
     # Image pixel i is the frame point (i + 0.5) * r, crop pixel j the crop point j + 0.5 (OpenCV's centres).
@@ -84,8 +128,23 @@ def crop_image(image: np.ndarray, window: CropWindow, out_size: int, mirror: boo
         ax, bx = step, scale * (0.5 * reduction - window.x0) - 0.5
     by = scale * (0.5 * reduction - window.y0) - 0.5
     matrix = np.array([[ax, 0.0, bx], [0.0, step, by]], dtype=np.float64)
-    return cv2.warpAffine(image, matrix, (out_size, out_size), flags=cv2.INTER_LINEAR,
+    crop = cv2.warpAffine(image, matrix, (out_size, out_size), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))
+    _zero_outside(crop, window, scale, frame_width, frame_height)
+    return crop
+
+
+def _zero_outside(crop: np.ndarray, window: CropWindow, scale: float, frame_width: float, frame_height: float) -> None:
+    """Zero the crop columns / rows whose centres lie outside the frame's counted pixels ``[0, W - 1)`` x
+    ``[0, H - 1)`` (the original's padding), which a reduced decode smears: its last pixel covers ``r``
+    frame pixels, past the frame's edge when the size is not a multiple of ``r``."""
+    for axis, start, extent in ((1, window.x0, frame_width), (0, window.y0, frame_height)):
+        centres = start + (np.arange(crop.shape[axis]) + 0.5) / scale  # frame coordinates
+        outside = (centres < 0) | (centres >= extent - 1)
+        if outside.any():
+            index = [slice(None)] * crop.ndim
+            index[axis] = outside
+            crop[tuple(index)] = 0
 
 
 def decode_reduction(window: CropWindow, out_size: int, max_reduction: int = 8) -> int:
@@ -95,3 +154,57 @@ def decode_reduction(window: CropWindow, out_size: int, max_reduction: int = 8) 
     while reduction * 2 <= max_reduction and reduction * 2 * window.resize_factor(out_size) <= 1.0:
         reduction *= 2
     return reduction
+
+
+def frame_box_to_crop_pixels(box_xywh: torch.Tensor, extract_box_xywh: torch.Tensor, resize_factor: float,
+                             out_size: int) -> torch.Tensor:
+    """Training target in crop pixels: ``[..., 4]`` xywh frame boxes -> xywh in the ``out_size`` crop.
+
+    The original's rule: the box centre lands at ``(out_size - 1) / 2 + (centre - extract centre) x
+    resize_factor`` and its size is scaled by ``resize_factor``, where ``extract_box_xywh`` is the
+    (jittered) box the window was built from. The window's rounding to whole pixels is not compensated.
+    Computed in the inputs' dtype, in the original's order of operations (training: float32).
+    """
+    half_crop = (box_xywh.new_tensor([out_size, out_size]) - 1) / 2
+    extract_center = extract_box_xywh[..., :2] + 0.5 * extract_box_xywh[..., 2:]
+    center = half_crop + (box_xywh[..., :2] + 0.5 * box_xywh[..., 2:] - extract_center) * resize_factor
+    size = box_xywh[..., 2:] * resize_factor
+    return torch.cat((center - 0.5 * size, size), dim=-1)
+
+
+def normalize_crop_box(box_xywh: torch.Tensor, out_size: int) -> torch.Tensor:
+    """Crop-pixel boxes -> the training target's normalisation: divided by ``out_size - 1``, as the original.
+
+    0 is the first crop pixel's centre and 1 the last one's. The box may leave [0, 1] when the object
+    leaves the crop; the tokens take its visible part (``lib.models.seqtrack.tokens``).
+    """
+    return box_xywh / (out_size - 1)
+
+
+def frame_box_to_crop(box_xywh: torch.Tensor, extract_box_xywh: torch.Tensor, resize_factor: float,
+                      out_size: int) -> torch.Tensor:
+    """Training target, normalised: :func:`frame_box_to_crop_pixels` then :func:`normalize_crop_box`."""
+    return normalize_crop_box(frame_box_to_crop_pixels(box_xywh, extract_box_xywh, resize_factor, out_size), out_size)
+
+
+def crop_box_to_frame(box_cxcywh: torch.Tensor, window: CropWindow, out_size: int) -> list:
+    """Tracking: a normalised ``(cx, cy, w, h)`` box in the crop (the network's output) -> xywh frame pixels.
+
+    The original's rule: ``box x out_size / resize_factor`` (in the tensor's dtype: float32 from the
+    network), then shifted by the window's box centre minus half the window, in Python floats. This uses
+    ``out_size`` where training normalises by ``out_size - 1`` (the original's mismatch, kept: its weights
+    are evaluated with it), so it is not the inverse of :func:`frame_box_to_crop`: a trained offset ``d``
+    from the centre comes back as ``d x out_size / (out_size - 1)``.
+    """
+    resize_factor = window.resize_factor(out_size)
+    cx, cy, w, h = (box_cxcywh.reshape(4) * out_size / resize_factor).tolist()
+    half_side = 0.5 * out_size / resize_factor
+    cx_frame = cx + (window.center_x - half_side)
+    cy_frame = cy + (window.center_y - half_side)
+    return [cx_frame - 0.5 * w, cy_frame - 0.5 * h, w, h]
+
+
+def flip_box_xywh(box_xywh: torch.Tensor, frame_width: float) -> torch.Tensor:
+    """``[..., 4]`` xywh boxes (pixels) in a frame mirrored left-right; its own inverse."""
+    x, y, w, h = box_xywh.unbind(-1)
+    return torch.stack((frame_width - x - w, y, w, h), dim=-1)

@@ -4,11 +4,17 @@ The vocabulary has ``bins + 2`` tokens: ``0 .. bins-1`` are coordinate bins, ``b
 ``bins + 1`` is START. A coordinate ``v`` in [0, 1] becomes the bin ``int(v * (bins - 1))`` and a bin
 ``b`` decodes to ``b / (bins - 1)``, so a round trip is exact to within one bin, ``1 / (bins - 1)``.
 Boxes are always normalised (to the search crop) and written in the token order ``SEQ_FORMAT``.
+
+Training targets follow the original exactly (:func:`target_tokens`): the crop-normalised ground truth
+(xywh) becomes corners, each corner is clipped to [0, 1] -- so a box that leaves the crop is replaced by
+the box of its visible part -- then the corners go to the token order and are quantised, all in float32.
 """
 
 from __future__ import annotations
 
 import torch
+
+from lib.utils.box_ops import box_xywh_to_xyxy, xyxy_to_seq_format
 
 NUM_COORDINATES = 4  # tokens per box
 SEQUENCE_LENGTH = NUM_COORDINATES + 1  # [START, c0..c3] in, [c0..c3, END] out
@@ -39,17 +45,36 @@ def boxes_to_tokens(boxes: torch.Tensor, bins: int) -> torch.Tensor:
     return (boxes.clamp(0.0, 1.0) * (bins - 1)).long()
 
 
+def visible_box_xyxy(box_xywh: torch.Tensor) -> torch.Tensor:
+    """Normalised xywh boxes ``[..., 4]`` -> xyxy with every corner clipped to [0, 1]: the part in the crop."""
+    return box_xywh_to_xyxy(box_xywh).clamp(0.0, 1.0)
+
+
+def target_tokens(box_xywh: torch.Tensor, bins: int, seq_format: str) -> torch.Tensor:
+    """The original's target tokens ``[..., 4]`` (int64) of crop-normalised xywh ground-truth boxes.
+
+    Corners clipped to [0, 1] (:func:`visible_box_xyxy`), then the token order ``seq_format``, then
+    ``int(v * (bins - 1))``. Clamping (cx, cy, w, h) instead would give another box once part of it
+    leaves the crop.
+    """
+    return boxes_to_tokens(xyxy_to_seq_format(visible_box_xyxy(box_xywh), seq_format), bins)
+
+
 def tokens_to_boxes(tokens: torch.Tensor, bins: int) -> torch.Tensor:
     """Coordinate tokens ``[..., 4]`` -> normalised boxes ``[..., 4]`` (float32), ``token / (bins - 1)``."""
     return tokens.float() / (bins - 1)
 
 
 def build_sequences(boxes: torch.Tensor, bins: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Normalised boxes ``[B, 4]`` (token order) -> ``(seq_input, seq_target)``, each ``[B, 5]`` int64.
+    """Normalised boxes ``[B, 4]`` (token order) -> ``(seq_input, seq_target)``, each ``[B, 5]`` int64."""
+    return sequences_from_tokens(boxes_to_tokens(boxes, bins), bins)
+
+
+def sequences_from_tokens(coords: torch.Tensor, bins: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Coordinate tokens ``[B, 4]`` -> ``(seq_input, seq_target)``, each ``[B, 5]`` int64.
 
     ``seq_input = [START, c0, c1, c2, c3]`` (teacher forcing), ``seq_target = [c0, c1, c2, c3, END]``.
     """
-    coords = boxes_to_tokens(boxes, bins)  # (B, 4)
     batch = coords.shape[0]
     start = coords.new_full((batch, 1), start_token(bins))
     end = coords.new_full((batch, 1), end_token(bins))

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from lib.config.seqtrack.config import ConfigError
-from lib.utils.box_ops import box_xyxy_to_xywh, seq_format_to_xyxy
+from lib.utils.box_ops import seq_format_to_cxcywh
 from lib.utils.crop import CropWindow, crop_box_to_frame, crop_image, crop_window
 
 UPDATE_SCORE_SCALE = 10.0  # the original's factor between the confidence sum and the update threshold
@@ -107,13 +107,12 @@ def normalize_crop(crop: np.ndarray, mean: Sequence[float], std: Sequence[float]
 
 
 def crop_to_frame_box(box_seq: torch.Tensor, seq_format: str, window: CropWindow, crop_size: int) -> list:
-    """A normalised box in token order ``seq_format`` (the network's output) -> xywh in frame pixels.
+    """A normalised box in token order ``seq_format`` (the network's float32 output) -> xywh frame pixels.
 
-    ``box * crop_size`` gives crop pixels; :func:`lib.utils.crop.crop_box_to_frame` divides by the resize
-    factor and adds the window's corner (the previous centre minus half the crop side).
+    :func:`lib.utils.crop.crop_box_to_frame`: the original's map back (x crop size / resize factor in
+    float32, then around the previous box's centre), bit for bit.
     """
-    xyxy_crop = seq_format_to_xyxy(box_seq.double(), seq_format) * crop_size  # (4,) crop pixels
-    return crop_box_to_frame(box_xyxy_to_xywh(xyxy_crop), window, crop_size).tolist()
+    return crop_box_to_frame(seq_format_to_cxcywh(box_seq, seq_format), window, crop_size)
 
 
 class SeqTrackTracker:

@@ -13,7 +13,7 @@ from lib.train.data.image_loader import FrameRef
 from lib.train.data.transforms import (JointParams, draw_brightness, draw_joint_params, jitter_box,
                                        normalize_image, to_grayscale)
 from lib.utils.crop import (CropWindow, crop_image, crop_window, decode_reduction, flip_box_xywh,
-                            frame_box_to_crop)
+                            frame_box_to_crop_pixels, normalize_crop_box)
 
 
 @dataclass(frozen=True)
@@ -32,18 +32,19 @@ class _CropPlan:
 
     part: str  # 'template' or 'search'
     frame: object  # HxWx3 uint8 array or FrameRef
-    frame_width: int  # full-size width in pixels (mirroring needs it)
+    frame_size: tuple  # full-size (width, height) in pixels (mirroring and reduced decodes need it)
     window: CropWindow  # in frame pixels (of the mirrored frame when flipped)
-    crop_box: torch.Tensor  # (4,) float32 xywh, normalised by the crop size
+    crop_box: torch.Tensor  # (4,) float32 xywh, normalised by the crop size - 1 (the original's target)
     brightness: float
     reduction: int  # the JPEG decode reduction this crop allows
 
 
 def crop_is_degenerate(crop_box: torch.Tensor, size: int) -> bool:
-    """The ground truth in the crop (xywh, crop pixels) is under a pixel wide or high, or centred outside."""
+    """The ground truth in the crop (xywh, crop pixels) is under a pixel wide or high, or centred outside
+    the crop's pixel centres ``[0, size - 1]``."""
     x, y, w, h = crop_box.tolist()
     cx, cy = x + 0.5 * w, y + 0.5 * h
-    return w < 1 or h < 1 or not (0 <= cx <= size and 0 <= cy <= size)
+    return w < 1 or h < 1 or not (0 <= cx <= size - 1 and 0 <= cy <= size - 1)
 
 
 class SeqTrackProcessing:
@@ -53,9 +54,11 @@ class SeqTrackProcessing:
     :class:`FrameRef` s, decoded here at up to ``1/max_decode_reduction`` size where the crop shrinks them),
     ``template_anno`` / ``search_anno`` (lists of xywh frame-pixel boxes), ``search_visible`` (list of bool).
     Output: ``template_images`` (T, 3, Ht, Wt) and ``search_images`` (S, 3, Hs, Ws) float32,
-    ``template_anno`` (T, 4) and ``search_anno`` (S, 4) float32 xywh in [0, 1] of the crop (top-left corner,
-    divided by the crop size; may leave [0, 1] when the object leaves the crop), ``search_visible`` (S,) bool.
-    All randomness comes from the ``rng`` passed in.
+    ``template_anno`` (T, 4) and ``search_anno`` (S, 4) float32 xywh in [0, 1] of the crop, the original's
+    target (:func:`lib.utils.crop.frame_box_to_crop`: top-left corner and size divided by the crop size - 1;
+    may leave [0, 1] when the object leaves the crop), ``search_visible`` (S,) bool.
+    Boxes are float32 from the start, as the original's tensors are: the window of a given jittered box and
+    the target are then the original's to the bit. All randomness comes from the ``rng`` passed in.
     """
 
     def __init__(self, template: CropSpec, search: CropSpec, mean: Sequence[float], std: Sequence[float],
@@ -88,7 +91,7 @@ class SeqTrackProcessing:
                 for i, plan in enumerate(mine):
                     image, reduction = decoded[id(plan.frame)]
                     crop = crop_image(image, plan.window, spec.size, mirror=joint.flip, reduction=reduction,
-                                      frame_width=plan.frame_width)
+                                      frame_size=plan.frame_size)
                     if joint.grayscale:
                         crop = to_grayscale(crop)
                     normalize_image(crop, plan.brightness, self.mean, self.std, out=images[i].numpy())
@@ -100,15 +103,14 @@ class SeqTrackProcessing:
     def _plan_frame(self, part: str, frame, box, spec: CropSpec, joint: JointParams,
                     rng: np.random.Generator) -> _CropPlan:
         """The window, normalised crop box and brightness of one frame (an array or a :class:`FrameRef`)."""
-        frame_width = frame.width if isinstance(frame, FrameRef) else frame.shape[1]
-        box = torch.as_tensor(box, dtype=torch.float64).reshape(4)
+        frame_size = (frame.width, frame.height) if isinstance(frame, FrameRef) else (frame.shape[1], frame.shape[0])
+        box = torch.as_tensor(box, dtype=torch.float32).reshape(4)
         if joint.flip:
-            box = flip_box_xywh(box, frame_width)
+            box = flip_box_xywh(box, frame_size[0])
         window, crop_box = self._jittered_window(box, spec, rng)
         brightness = draw_brightness(rng, self.brightness_jitter)
         reduction = decode_reduction(window, spec.size, self.max_decode_reduction)
-        return _CropPlan(part, frame, frame_width, window, (crop_box / spec.size).to(torch.float32), brightness,
-                         reduction)
+        return _CropPlan(part, frame, frame_size, window, normalize_crop_box(crop_box, spec.size), brightness, reduction)
 
     @staticmethod
     def _decode_frames(plans: list) -> dict:
@@ -127,15 +129,17 @@ class SeqTrackProcessing:
         return decoded
 
     def _jittered_window(self, box: torch.Tensor, spec: CropSpec, rng: np.random.Generator) -> tuple:
-        """A crop window around a jittered ``box``; redrawn while degenerate, then the unjittered box."""
+        """``(window, ground truth in crop pixels)`` around a jittered float32 ``box``; redrawn while
+        degenerate, then the unjittered box."""
         for _ in range(self.max_jitter_tries):
-            jittered = jitter_box(box.tolist(), rng, spec.center_jitter, spec.scale_jitter)
+            jittered = torch.tensor(jitter_box(box.tolist(), rng, spec.center_jitter, spec.scale_jitter),
+                                    dtype=torch.float32)
             try:
-                window = crop_window(jittered, spec.factor)
+                window = crop_window(jittered.tolist(), spec.factor)
             except ValueError:
                 continue
-            crop_box = frame_box_to_crop(box, window, spec.size)
+            crop_box = frame_box_to_crop_pixels(box, jittered, window.resize_factor(spec.size), spec.size)
             if not crop_is_degenerate(crop_box, spec.size):
                 return window, crop_box
         window: CropWindow = crop_window(box.tolist(), spec.factor)
-        return window, frame_box_to_crop(box, window, spec.size)
+        return window, frame_box_to_crop_pixels(box, box, window.resize_factor(spec.size), spec.size)
