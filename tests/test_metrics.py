@@ -30,10 +30,10 @@ def test_perfect_tracker_scores_the_toolkit_maximum():
 def test_constant_offset_matches_hand_computed_iou():
     gt = _gt(4)
     pred = gt + [5.0, 0.0, 0.0, 0.0]  # half a box to the right: intersection 50, union 150
-    iou, centre, normalized = frame_errors(pred, gt, np.zeros(4, bool))
-    assert iou.tolist() == pytest.approx([1.0, 1 / 3, 1 / 3, 1 / 3])  # frame 1 is the ground truth
-    assert centre.tolist() == [0.0, 5.0, 5.0, 5.0]
-    assert normalized.tolist() == [0.0, 0.5, 0.5, 0.5]
+    errors = frame_errors(pred, gt, np.zeros(4, bool))
+    assert errors.iou.tolist() == pytest.approx([1.0, 1 / 3, 1 / 3, 1 / 3])  # frame 1 is the ground truth
+    assert errors.center.tolist() == [0.0, 5.0, 5.0, 5.0]
+    assert errors.norm_center.tolist() == pytest.approx([0.0, 0.5, 0.5, 0.5])  # centres / size, then subtracted
     curves = sequence_curves(pred, gt, np.zeros(4, bool))
     below = OVERLAP_THRESHOLDS < 1 / 3  # 0 ... 0.30: 7 thresholds where all 4 frames pass
     assert below.sum() == 7
@@ -53,17 +53,56 @@ def test_absent_frames_are_failures_in_the_denominator():
     assert curves.success[0] == pytest.approx(0.7)
     assert curves.precision_20 == pytest.approx(70.0)
     assert curves.norm_precision_20 == pytest.approx(70.0)
-    iou, centre, normalized = frame_errors(gt, gt, absent)
-    assert iou[absent].tolist() == [-1.0] * 3 and np.isinf(centre[absent]).all() and np.isinf(normalized[absent]).all()
+    errors = frame_errors(gt, gt, absent)
+    assert errors.iou[absent].tolist() == [-1.0] * 3
+    assert np.isinf(errors.center[absent]).all() and np.isinf(errors.norm_center[absent]).all()
 
 
-def test_invalid_ground_truth_without_absence_flag_is_a_failure_everywhere():
+def test_empty_ground_truth_without_absence_flag_fails_success_but_passes_normalised_precision():
+    """The original's rule: such a frame's normalised error is -1, within every threshold."""
     gt = _gt(4)
     gt[2] = [5.0, 5.0, 0.0, 0.0]
     curves = sequence_curves(gt, gt, np.zeros(4, bool))
     assert curves.success[0] == 0.75
     assert curves.precision_20 == 75.0
-    assert curves.norm_precision_20 == 75.0  # pytracking would count this frame as a hit here
+    assert curves.norm_precision_20 == 100.0
+    errors = frame_errors(gt, gt, np.zeros(4, bool))
+    assert errors.norm_center[2] == -1.0 and errors.center[2] == np.inf and not errors.valid[2]
+
+
+def test_zero_size_predictions_take_the_previous_frames_box():
+    gt = _gt(5)
+    pred = gt.copy()
+    pred[1] = [3.0, 0.0, 10.0, 10.0]
+    pred[2] = [0.0, 0.0, 0.0, 10.0]  # zero width: replaced by frame 2's box
+    pred[3] = [0.0, 0.0, 10.0, 0.0]  # zero height: replaced by the (already replaced) frame 3's box
+    errors = frame_errors(pred, gt, np.zeros(5, bool))
+    assert errors.iou[1:4].tolist() == pytest.approx([7 / 13] * 3)
+    assert errors.iou[4] == 1.0
+
+
+def test_inclusive_pixel_convention_of_the_original():
+    gt = np.array([[10.0, 10.0, 10.0, 10.0]] * 2)
+    pred = np.array([[0.0, 0.0, 1.0, 1.0], [14.0, 10.0, 10.0, 10.0]])
+    errors = frame_errors(pred, gt, np.zeros(2, bool))
+    assert errors.iou[1] == pytest.approx(60 / 140)  # spans [14, 23] and [10, 19]: 6 columns in common
+    assert errors.center[1] == 4.0
+
+
+def test_invalid_inputs_are_refused_as_the_original_refuses_them():
+    gt = _gt(3)
+    with pytest.raises(ValueError, match="frame 2 .*NaN or negative"):
+        frame_errors(np.array([BOX, [0.0, np.nan, 1.0, 1.0], BOX]), gt, np.zeros(3, bool))
+    with pytest.raises(ValueError, match="NaN or negative"):
+        frame_errors(np.array([BOX, [0.0, 0.0, -1.0, 1.0], BOX]), gt, np.zeros(3, bool))
+    gt[1, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN in the ground truth, frame 2"):
+        frame_errors(_gt(3), gt, np.zeros(3, bool))
+
+
+def test_extra_predictions_are_cut_to_the_ground_truth():
+    curves = sequence_curves(_gt(5), _gt(4), np.zeros(4, bool))  # LaSOT's monkey-25 has one more line
+    assert curves.precision_20 == 100.0
 
 
 def test_first_frame_counts_as_ground_truth_whatever_the_file_says():
@@ -90,17 +129,26 @@ def test_frozen_box_baseline_repeats_the_first_box():
 
 
 def test_mismatched_lengths_are_refused():
-    with pytest.raises(ValueError, match=r"\(N, 4\)"):
+    with pytest.raises(ValueError, match="3 predictions for 4 ground-truth frames"):
         sequence_curves(_gt(3), _gt(4), np.zeros(4, bool))
+    with pytest.raises(ValueError, match=r"\(N, 4\)"):
+        sequence_curves(_gt(3), _gt(4), np.zeros(3, bool))
     with pytest.raises(ValueError, match="no sequences"):
         mean_curves([])
 
 
-def test_result_files_round_trip_and_done_check(tmp_path):
-    boxes = np.array([[1.5, 2.0, 30.25, 40.0], [3.0, 4.0, 5.0, 6.0]])
+def test_result_files_are_truncated_to_integers_as_the_original_writes_them(tmp_path):
+    boxes = np.array([[1.5, 2.999, 30.25, 40.0], [-3.7, 4.0, 5.0, 6.9]])
     path = write_results(tmp_path, "mouse-1", boxes, np.array([0.1, 0.02]))
-    lines = path.read_text().splitlines()
-    assert lines == ["1.500\t2.000\t30.250\t40.000", "3.000\t4.000\t5.000\t6.000"]
+    assert path.read_text().splitlines() == ["1\t2\t30\t40", "-3\t4\t5\t6"]  # astype(int): towards zero
+    precise = write_results(tmp_path / "float", "mouse-1", boxes, np.array([0.1, 0.02]), float_results=True)
+    assert precise.read_text().splitlines() == ["1.500\t2.999\t30.250\t40.000", "-3.700\t4.000\t5.000\t6.900"]
+    np.testing.assert_array_equal(read_results(precise), boxes)
+
+
+def test_result_files_round_trip_and_done_check(tmp_path):
+    boxes = np.array([[1.0, 2.0, 30.0, 40.0], [3.0, 4.0, 5.0, 6.0]])
+    path = write_results(tmp_path, "mouse-1", boxes, np.array([0.1, 0.02]))
     assert (tmp_path / "mouse-1_time.txt").read_text().splitlines() == ["0.100000", "0.020000"]
     np.testing.assert_array_equal(read_results(path), boxes)
     assert results_done(tmp_path, "mouse-1", 2)

@@ -25,10 +25,12 @@ sequences: the official test sequences of --classes, else of --config's DATA.TRA
 test sequence with a result file in some run. All runs are compared on the sequences they all have (the
 others are listed as missing).
 
-protocol (pytracking's LaSOT): frame 1 = ground truth; success = IoU > t for t = 0:0.05:1 (21 points),
-AUC = mean x 100 (a perfect tracker scores 95.24, the t = 1 point being 0); P@20 = centre error <= 20 px;
-NP@0.2 = centre error / ground-truth size <= 0.2; frames where the target is fully occluded or out of view
-(or its box is empty) are failures, counted in the denominator. See lib/test/evaluation/metrics.py.
+protocol (the original's, i.e. pytracking's LaSOT rules): frame 1 = ground truth; a zero-size predicted box
+takes the previous frame's; success = IoU > t for t = 0:0.05:1 (21 points), AUC = mean x 100 (a perfect
+tracker scores 95.24, the t = 1 point being 0); P@20 = centre error <= 20 px; NP@0.2 = centre error /
+ground-truth size <= 0.2; frames where the target is fully occluded or out of view are failures, counted in
+the denominator; a frame with an empty box but no absence flag fails success and precision but passes
+normalised precision. See lib/test/evaluation/metrics.py.
 
 exit codes: 0 done, 2 bad input (no results, unknown class or config, unreadable annotations)
 """
@@ -107,8 +109,9 @@ def _load_predictions(run_dirs: dict, sequences: dict) -> tuple:
             except ResultsError:
                 missing[label].append(name)
                 continue
-            if len(boxes) != len(sequence):
+            if len(boxes) < len(sequence):
                 missing[label].append(name)  # a truncated file: tracking/test.py redoes it
+            # (more lines than frames: cut to the ground truth's length by the evaluation, as the original)
             else:
                 predictions[label][name] = boxes
     return predictions, missing

@@ -23,7 +23,8 @@ of --epoch (default: the config's TEST.EPOCH). The network is built from the con
 checkpoint (the YAML is used only for checkpoints without one).
 
 outputs: <results_dir>/seqtrack/<config>/ (with --epoch N: <config>_ep%04d/):
-  <sequence>.txt        x<TAB>y<TAB>w<TAB>h per frame (pixels); line 1 = the ground truth
+  <sequence>.txt        x<TAB>y<TAB>w<TAB>h per frame (pixels, truncated to integers as the original
+                        writes them; --float_results: 3 decimals); line 1 = the ground truth
   <sequence>_time.txt   seconds per frame
   run_info.json         the checkpoint (path, epoch, SHA-256) the results come from
 Sequences already done are skipped (an incomplete file is tracked again); results of another checkpoint
@@ -55,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--results_dir", default=None,
                         help="results root (default: local_settings.yaml, then <save_dir>/test/tracking_results)")
     parser.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (default: %(default)s)")
+    parser.add_argument("--float_results", action="store_true",
+                        help="write boxes with 3 decimals instead of truncating them to integers as the original "
+                             "does (its published AUCs come from integer files)")
     parser.add_argument("--overwrite", action="store_true",
                         help="track the chosen sequences again; results of another checkpoint in the folder "
                              "are deleted first (all of them)")
@@ -104,7 +108,8 @@ def main(argv: list | None = None) -> int:
         out_dir = run_results_dir(resolve_results_dir(args.results_dir, args.save_dir), args.tracker_param,
                                   args.epoch)
         report = run_dataset(loaded, args.tracker_param, names, lasot_root, out_dir, threads=args.threads,
-                             device=device, dataset_name=args.dataset_name.upper(), overwrite=args.overwrite)
+                             device=device, dataset_name=args.dataset_name.upper(), overwrite=args.overwrite,
+                             float_results=args.float_results)
     except (ConfigError, CheckpointError, DatasetError, ResultsError, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,24 +1,29 @@
-"""LaSOT one-pass evaluation (the pytracking protocol): success, precision and normalized precision curves.
+"""LaSOT one-pass evaluation as the original computes it (pytracking's rules, which the paper's AUCs use).
 
-Per sequence of N frames, with predictions and ground truth in xywh frame pixels:
+Per sequence of N frames, predictions and ground truth ``xywh`` in frame pixels (float64):
 
-- frame 1's prediction is replaced by the ground truth (the tracker was initialised with it);
-- a frame is *scored* when its ground-truth box is valid (w > 0 and h > 0) and the target is present
-  (neither ``full_occlusion`` nor ``out_of_view``). Frames that are not scored are failures at every
-  threshold: IoU -1 (so ``IoU > 0`` fails too) and centre errors +inf. Whatever box the ground truth holds
-  for an absent frame is ignored (real LaSOT writes 0,0,0,0 there; the synthetic data writes the hidden
-  box). pytracking does the same for IoU and the precision, but gives frames with an invalid box and no
-  absence flag a normalized centre error of -1, i.e. a hit at every threshold; we count them as failures;
-- the denominator is always N (all frames, frame 1 included): absent frames pull the scores down;
-- success curve: fraction of frames with ``IoU > t`` for t = 0, 0.05, ..., 1 (21 thresholds, strictly
-  greater as pytracking and the LaSOT toolkit compare). The point at t = 1 is therefore always 0, and a
-  perfect tracker's AUC is 100 x 20/21 = 95.24, as in those toolkits;
-- precision curve: fraction with centre distance ``<= t`` pixels, t = 0 ... 50; normalized precision:
-  the centre offset divided by the ground truth's w and h per axis, L2 norm ``<= t``, t = 0, 0.01 ... 0.5.
+1. **input checks**: a NaN or a negative width / height in the predictions, or a NaN in the ground truth,
+   is an error (the original raises too); more predictions than ground-truth frames are cut to the ground
+   truth's length (LaSOT's monkey-25 has one extra), fewer are an error;
+2. **zero-size predictions**: from frame 2 on, a predicted box of zero width or height is replaced by the
+   previous frame's (already repaired) prediction;
+3. **frame 1** is the ground truth (the tracker was initialised with it);
+4. **pixel convention** inclusive: right = x + w - 1, centre = x + (w - 1) / 2; IoU = intersection of
+   ``[x, x + w - 1]`` spans (+1) over the union of the areas;
+5. **valid frames**: ground-truth width and height > 0 and the target visible (neither ``full_occlusion``
+   nor ``out_of_view``). An invalid frame gets IoU -1 and centre error +inf, so it fails every success
+   and precision threshold. Its normalised centre error is -1 -- a hit at every normalised-precision
+   threshold -- **unless** the frame is flagged absent, which sets it (and the centre error) to +inf. So a
+   frame whose box is empty without an absence flag counts as a *hit* in normalised precision (the
+   original's rule, kept);
+6. **curves** over every frame of the sequence (absent ones in the denominator): success = fraction with
+   ``IoU > t``, t = 0, 0.05, ..., 1 (strictly greater: a perfect tracker scores 20/21 = 95.24 AUC);
+   precision = centre error ``<= t`` px, t = 0 ... 50; normalised precision = ``<= t``, t = 0 ... 0.5.
+   Kept in float32, ``count / N``, as the original keeps them.
 
-Over several sequences the curves are averaged (each sequence weighs the same, whatever its length);
-AUC = mean of the averaged success curve x 100, P@20 = precision at 20 px x 100, NP@0.2 = normalized
-precision at 0.2 x 100.
+Over several sequences (each weighs the same) the float32 curves are averaged and multiplied by 100;
+AUC = the mean of that success curve, OP50 / OP75 = its points at 0.5 / 0.75, P@20 = precision at 20 px,
+NP@0.2 = normalised precision at 0.2 (percent, float32, as the original prints them).
 """
 
 from __future__ import annotations
@@ -29,87 +34,160 @@ from typing import Iterable, Mapping
 import numpy as np
 import torch
 
-from lib.utils.box_ops import box_iou_xyxy, box_xywh_to_xyxy
-
-OVERLAP_THRESHOLDS = np.arange(21) * 0.05  # 0, 0.05, ..., 1.0
+# 0, 0.05, ..., 1.0, built as the original builds them: torch's float64 arange gives 0.6500000000000001 and
+# 0.7500000000000001 at 13 and 15 (i * 0.05 gives 0.65 and 0.75), which decides an IoU of exactly 0.65.
+OVERLAP_THRESHOLDS = torch.arange(0.0, 1.0 + 0.05, 0.05, dtype=torch.float64).numpy()
 CENTER_THRESHOLDS = np.arange(51, dtype=np.float64)  # pixels
-NORM_CENTER_THRESHOLDS = np.arange(51) / 100.0  # 0, 0.01, ..., 0.5
+NORM_CENTER_THRESHOLDS = np.arange(51, dtype=np.float64) / 100.0  # 0, 0.01, ..., 0.5
 PRECISION_AT = 20  # index of 20 px in CENTER_THRESHOLDS and of 0.2 in NORM_CENTER_THRESHOLDS
+OP50_AT, OP75_AT = 10, 15  # indices of 0.5 and 0.75 in OVERLAP_THRESHOLDS
 
 
 @dataclass(frozen=True)
 class Curves:
-    """Success, precision and normalized precision curves (fractions in [0, 1]) of one or more sequences."""
+    """Success, precision and normalised precision curves (float32 fractions) of one or more sequences."""
 
     success: np.ndarray  # (21,) over OVERLAP_THRESHOLDS
     precision: np.ndarray  # (51,) over CENTER_THRESHOLDS
     norm_precision: np.ndarray  # (51,) over NORM_CENTER_THRESHOLDS
     sequences: int = 1  # how many sequences were averaged
 
+    def percent(self, curve: np.ndarray) -> np.ndarray:
+        """A curve x 100 in float32, as the original scales it before summarising."""
+        return (torch.from_numpy(np.asarray(curve, dtype=np.float32)) * 100.0).numpy()
+
     @property
     def auc(self) -> float:
-        return float(self.success.mean() * 100)
+        return float(torch.from_numpy(self.percent(self.success)).mean())
+
+    @property
+    def op50(self) -> float:
+        return float(self.percent(self.success)[OP50_AT])
+
+    @property
+    def op75(self) -> float:
+        return float(self.percent(self.success)[OP75_AT])
 
     @property
     def precision_20(self) -> float:
-        return float(self.precision[PRECISION_AT] * 100)
+        return float(self.percent(self.precision)[PRECISION_AT])
 
     @property
     def norm_precision_20(self) -> float:
-        return float(self.norm_precision[PRECISION_AT] * 100)
+        return float(self.percent(self.norm_precision)[PRECISION_AT])
 
     def summary(self) -> dict:
-        """``{'AUC', 'P@20', 'NP@0.2', 'sequences'}`` in percent."""
-        return {"AUC": self.auc, "P@20": self.precision_20, "NP@0.2": self.norm_precision_20,
-                "sequences": self.sequences}
+        """``{'AUC', 'OP50', 'OP75', 'P@20', 'NP@0.2', 'sequences'}`` in percent."""
+        return {"AUC": self.auc, "OP50": self.op50, "OP75": self.op75, "P@20": self.precision_20,
+                "NP@0.2": self.norm_precision_20, "sequences": self.sequences}
 
 
-def _check_shapes(pred: np.ndarray, gt: np.ndarray, absent: np.ndarray) -> None:
-    if pred.ndim != 2 or pred.shape[1] != 4 or pred.shape != gt.shape or absent.shape != (gt.shape[0],):
-        raise ValueError(f"expected predictions and ground truth (N, 4) and absence flags (N,), got "
+@dataclass(frozen=True)
+class FrameErrors:
+    """Per-frame errors of one sequence, each (N,) float64 (see the module docstring for the -1 / inf rules)."""
+
+    iou: np.ndarray
+    center: np.ndarray  # pixels
+    norm_center: np.ndarray
+    valid: np.ndarray  # bool: ground truth non-empty and the target visible
+
+    @property
+    def average_overlap(self) -> float:
+        """Mean IoU over the valid frames (the original's ``avg_overlap``); NaN when none is valid."""
+        return float(self.iou[self.valid].mean()) if self.valid.any() else float("nan")
+
+
+def _checked_inputs(pred_xywh, gt_xywh, absent) -> tuple:
+    """Float64 copies of the inputs, checked and with the predictions cut to the ground truth's length."""
+    pred = np.array(pred_xywh, dtype=np.float64)
+    gt = np.array(gt_xywh, dtype=np.float64)
+    absent = np.asarray(absent, dtype=bool)
+    if pred.ndim != 2 or pred.shape[1] != 4 or gt.ndim != 2 or gt.shape[1] != 4 or absent.shape != (gt.shape[0],):
+        raise ValueError(f"expected predictions (M, 4), ground truth (N, 4) and absence flags (N,), got "
                          f"{pred.shape}, {gt.shape} and {absent.shape}")
     if gt.shape[0] == 0:
         raise ValueError("a sequence with no frames cannot be evaluated")
+    if np.isnan(pred).any() or (pred[:, 2:] < 0).any():
+        bad = int(np.flatnonzero(np.isnan(pred).any(1) | (pred[:, 2:] < 0).any(1))[0])
+        raise ValueError(f"invalid predictions: frame {bad + 1} is {pred[bad].tolist()} (NaN or negative size)")
+    if np.isnan(gt).any():
+        bad = int(np.flatnonzero(np.isnan(gt).any(1))[0])
+        raise ValueError(f"NaN in the ground truth, frame {bad + 1}: {gt[bad].tolist()}")
+    if len(pred) < len(gt):
+        raise ValueError(f"{len(pred)} predictions for {len(gt)} ground-truth frames")
+    return pred[:len(gt)], gt, absent
 
 
-def frame_errors(pred_xywh: np.ndarray, gt_xywh: np.ndarray, absent: np.ndarray) -> tuple:
-    """Per-frame ``(iou, centre_error_px, normalized_centre_error)``, each (N,); see the module docstring.
+def _repair_zero_sizes(pred: np.ndarray) -> None:
+    """In place, from frame 2 on: a box of zero width or height takes the previous frame's box."""
+    for index in np.flatnonzero((pred[1:, 2:] == 0).any(1)) + 1:  # in order, so a run copies one box
+        pred[index] = pred[index - 1]
 
-    Frame 1's prediction is taken to be the ground truth. Frames that are not scored get -1, inf, inf.
-    """
-    pred = np.array(pred_xywh, dtype=np.float64)
-    gt = np.asarray(gt_xywh, dtype=np.float64)
-    absent = np.asarray(absent, dtype=bool)
-    _check_shapes(pred, gt, absent)
+
+def _iou_inclusive(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+    """(N,) IoU of xywh boxes with the inclusive pixel convention (right = x + w - 1)."""
+    top_left = np.maximum(pred[:, :2], gt[:, :2])
+    bottom_right = np.minimum(pred[:, :2] + pred[:, 2:] - 1.0, gt[:, :2] + gt[:, 2:] - 1.0)
+    intersection = np.clip(bottom_right - top_left + 1.0, 0, None).prod(1)
+    union = pred[:, 2:].prod(1) + gt[:, 2:].prod(1) - intersection
+    return intersection / union
+
+
+def _center_errors(pred: np.ndarray, gt: np.ndarray) -> tuple:
+    """(N,) centre distances in pixels and normalised by the ground truth's size (inclusive centres)."""
+    pred_center = pred[:, :2] + 0.5 * (pred[:, 2:] - 1.0)
+    gt_center = gt[:, :2] + 0.5 * (gt[:, 2:] - 1.0)
+    center = np.sqrt(((pred_center - gt_center) ** 2).sum(1))
+    norm = np.sqrt(((pred_center / gt[:, 2:] - gt_center / gt[:, 2:]) ** 2).sum(1))
+    return center, norm
+
+
+def frame_errors(pred_xywh: np.ndarray, gt_xywh: np.ndarray, absent: np.ndarray) -> FrameErrors:
+    """Per-frame IoU, centre error and normalised centre error of one sequence (rules 1-5 above)."""
+    pred, gt, absent = _checked_inputs(pred_xywh, gt_xywh, absent)
+    _repair_zero_sizes(pred)
     pred[0] = gt[0]
-    scored = (gt[:, 2] > 0) & (gt[:, 3] > 0) & ~absent
-    iou = box_iou_xyxy(box_xywh_to_xyxy(torch.from_numpy(pred)), box_xywh_to_xyxy(torch.from_numpy(gt))).numpy()
-    offset = (pred[:, :2] + 0.5 * pred[:, 2:]) - (gt[:, :2] + 0.5 * gt[:, 2:])  # (N, 2) centre offsets
-    centre = np.linalg.norm(offset, axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):  # invalid gt sizes are masked just below
-        normalized = np.linalg.norm(offset / gt[:, 2:], axis=1)
-    iou = np.where(scored, iou, -1.0)
-    centre = np.where(scored, centre, np.inf)
-    normalized = np.where(scored, normalized, np.inf)
-    return iou, centre, normalized
+    visible = ~absent
+    valid = (gt[:, 2] > 0) & (gt[:, 3] > 0) & visible
+    with np.errstate(divide="ignore", invalid="ignore"):  # empty gt boxes: overwritten just below
+        iou = _iou_inclusive(pred, gt)
+        center, norm = _center_errors(pred, gt)
+    iou[~valid] = -1.0
+    center[~valid] = np.inf
+    norm[~valid] = -1.0
+    norm[~visible] = np.inf
+    center[~visible] = np.inf
+    return FrameErrors(iou, center, norm, valid)
+
+
+def _fraction(hits: np.ndarray, frames: int) -> np.ndarray:
+    """(N, T) bool -> (T,) float32 ``count / frames``, divided in float32 as the original does."""
+    return (torch.from_numpy(hits.sum(0)).float() / frames).numpy()
+
+
+def curves_of(errors: FrameErrors) -> Curves:
+    """The three curves of one sequence from its frame errors; the denominator is its number of frames."""
+    frames = len(errors.iou)
+    return Curves(success=_fraction(errors.iou[:, None] > OVERLAP_THRESHOLDS[None], frames),
+                  precision=_fraction(errors.center[:, None] <= CENTER_THRESHOLDS[None], frames),
+                  norm_precision=_fraction(errors.norm_center[:, None] <= NORM_CENTER_THRESHOLDS[None], frames))
 
 
 def sequence_curves(pred_xywh: np.ndarray, gt_xywh: np.ndarray, absent: np.ndarray) -> Curves:
-    """The three curves of one sequence; the denominator is its number of frames."""
-    iou, centre, normalized = frame_errors(pred_xywh, gt_xywh, absent)
-    return Curves(success=(iou[:, None] > OVERLAP_THRESHOLDS[None]).mean(axis=0),
-                  precision=(centre[:, None] <= CENTER_THRESHOLDS[None]).mean(axis=0),
-                  norm_precision=(normalized[:, None] <= NORM_CENTER_THRESHOLDS[None]).mean(axis=0))
+    """The three curves of one sequence (rules 1-6 of the module docstring)."""
+    return curves_of(frame_errors(pred_xywh, gt_xywh, absent))
 
 
 def mean_curves(curves: Iterable[Curves]) -> Curves:
-    """Average of several sequences' curves (each sequence weighs the same)."""
+    """The float32 average of several sequences' curves (each sequence weighs the same)."""
     curves = list(curves)
     if not curves:
         raise ValueError("no sequences to average")
-    return Curves(success=np.mean([c.success for c in curves], axis=0),
-                  precision=np.mean([c.precision for c in curves], axis=0),
-                  norm_precision=np.mean([c.norm_precision for c in curves], axis=0),
+
+    def mean(name: str) -> np.ndarray:
+        return torch.from_numpy(np.stack([getattr(c, name) for c in curves]).astype(np.float32)).mean(0).numpy()
+
+    return Curves(success=mean("success"), precision=mean("precision"), norm_precision=mean("norm_precision"),
                   sequences=sum(c.sequences for c in curves))
 
 
@@ -142,10 +220,10 @@ def format_table(rows: Mapping[str, Mapping[str, Curves]], first_column: str) ->
 
 
 def format_overall(overall: Mapping[str, Curves]) -> str:
-    """One line per run: sequences, AUC, P@20, NP@0.2 (percent)."""
+    """One line per run: sequences, AUC, OP50, OP75, P@20, NP@0.2 (percent, two decimals as the original)."""
     width = max([3] + [len(run) for run in overall]) + 2
-    lines = ["run".ljust(width) + f"{'seqs':>6}{'AUC':>8}{'P@20':>8}{'NP@0.2':>8}"]
+    lines = ["run".ljust(width) + f"{'seqs':>6}{'AUC':>8}{'OP50':>8}{'OP75':>8}{'P@20':>8}{'NP@0.2':>8}"]
     for run, c in overall.items():
-        lines.append(run.ljust(width) + f"{c.sequences:>6}{c.auc:>8.2f}{c.precision_20:>8.2f}"
-                     f"{c.norm_precision_20:>8.2f}")
+        lines.append(run.ljust(width) + f"{c.sequences:>6}{c.auc:>8.2f}{c.op50:>8.2f}{c.op75:>8.2f}"
+                     f"{c.precision_20:>8.2f}{c.norm_precision_20:>8.2f}")
     return "\n".join(lines)

@@ -2,13 +2,14 @@
 
 Result files (``<results_dir>/<tracker>/<config>[_epNNNN]/``), one pair per sequence:
 
-- ``<sequence>.txt``: one line per frame, ``x<TAB>y<TAB>w<TAB>h`` in frame pixels with 3 decimals; line 1
-  is the ground truth the tracker was initialised with. Tab-separated as pytracking writes them (pytracking
-  truncates to integers; we keep decimals, which its reader and ours both accept). Our reader also takes
-  comma-separated files.
+- ``<sequence>.txt``: one line per frame, ``x<TAB>y<TAB>w<TAB>h`` in frame pixels; line 1 is the ground
+  truth the tracker was initialised with. As the original writes them (and as the paper's AUCs were
+  computed): every value **truncated to an integer** (``astype(int)``, towards zero) and tab-separated.
+  ``float_results`` writes 3 decimals instead (full precision; the scores then differ slightly from the
+  original's). Our reader also takes comma-separated files.
 - ``<sequence>_time.txt``: seconds spent on each frame (line 1: the initialisation).
-- ``run_info.json`` once per folder: the config and the checkpoint (path, epoch, SHA-256) the results come
-  from, so that results of another checkpoint are never mistaken for done work.
+- ``run_info.json`` once per folder: the config, the checkpoint (path, epoch, SHA-256) and the result format
+  the results come from, so that results of another checkpoint or format are never mistaken for done work.
 
 Both files of a sequence are written atomically (temporary file + rename), the time file first; a sequence
 counts as done only when both exist with one valid line per ground-truth frame.
@@ -199,13 +200,27 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def write_results(out_dir: str | Path, name: str, boxes: np.ndarray, times: np.ndarray) -> Path:
+RESULT_FORMATS = {False: "x<TAB>y<TAB>w<TAB>h per frame, frame pixels truncated to integers (as the original); "
+                         "line 1 = ground truth",
+                  True: "x<TAB>y<TAB>w<TAB>h per frame, frame pixels with 3 decimals; line 1 = ground truth"}
+
+
+def format_result_lines(boxes: np.ndarray, float_results: bool = False) -> str:
+    """(N, 4) xywh boxes -> the text of a result file: tab-separated, truncated to integers as the original
+    writes them (``astype(int)``), or with 3 decimals when ``float_results``."""
+    boxes = np.asarray(boxes, dtype=np.float64)
+    if float_results:
+        return "".join("\t".join(f"{v:.3f}" for v in row) + "\n" for row in boxes)
+    return "".join("\t".join(str(v) for v in row) + "\n" for row in boxes.astype(np.int64).tolist())
+
+
+def write_results(out_dir: str | Path, name: str, boxes: np.ndarray, times: np.ndarray,
+                  float_results: bool = False) -> Path:
     """Write ``<name>_time.txt`` then ``<name>.txt`` (the 'done' marker), each atomically."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_atomic(out_dir / f"{name}_time.txt", "".join(f"{t:.6f}\n" for t in np.asarray(times, dtype=float)))
-    box_lines = "".join("\t".join(f"{v:.3f}" for v in row) + "\n" for row in np.asarray(boxes, dtype=float))
-    _write_atomic(out_dir / f"{name}.txt", box_lines)
+    _write_atomic(out_dir / f"{name}.txt", format_result_lines(boxes, float_results))
     return out_dir / f"{name}.txt"
 
 
@@ -242,27 +257,37 @@ def results_done(out_dir: str | Path, name: str, num_frames: int) -> bool:
         return False
 
 
-def check_run_info(out_dir: Path, info: dict, overwrite: bool) -> None:
-    """Keep one checkpoint per results folder, then record ``info`` in its ``run_info.json``.
+def _results_differ(previous: dict, info: dict) -> str | None:
+    """Why the results recorded in ``previous`` (a run_info) cannot be mixed with this run's, or None."""
+    if previous.get("checkpoint_sha256") != info["checkpoint_sha256"]:
+        return (f"results of another checkpoint ({previous.get('checkpoint')}, epoch {previous.get('epoch')}); "
+                f"this run uses {info['checkpoint']}")
+    if previous.get("format", info["format"]) != info["format"]:  # older folders record no format of their own
+        return f"results written as '{previous.get('format')}'; this run writes '{info['format']}'"
+    return None
 
-    Results of another checkpoint are an error; with ``overwrite`` they are deleted (all of them, so the
-    folder never mixes two checkpoints' sequences). Result files without a ``run_info.json`` are trusted.
+
+def check_run_info(out_dir: Path, info: dict, overwrite: bool) -> None:
+    """Keep one checkpoint and one result format per results folder, then record ``info`` in its
+    ``run_info.json``.
+
+    Results of another checkpoint or format are an error; with ``overwrite`` they are deleted (all of them,
+    so the folder never mixes two runs' sequences). Result files without a ``run_info.json`` are trusted.
     """
     path = out_dir / RUN_INFO
     try:
         previous = json.loads(path.read_text()) if path.is_file() else None
     except json.JSONDecodeError:
         previous = {}
-    if previous is not None and previous.get("checkpoint_sha256") != info["checkpoint_sha256"]:
+    reason = None if previous is None else _results_differ(previous, info)
+    if reason is not None:
         if not overwrite:
-            raise ResultsError(f"{out_dir} holds results of another checkpoint ({previous.get('checkpoint')}, "
-                               f"epoch {previous.get('epoch')}); this run uses {info['checkpoint']}. Pass "
-                               f"--overwrite to replace them, or choose another --results_dir")
+            raise ResultsError(f"{out_dir} holds {reason}. Pass --overwrite to replace them, or choose another "
+                               f"--results_dir")
         stale = sorted(out_dir.glob("*.txt"))
         for result_file in stale:
             result_file.unlink()
-        logger.warning("--overwrite: removed %d result files of checkpoint %s from %s", len(stale),
-                       previous.get("checkpoint"), out_dir)
+        logger.warning("--overwrite: removed %d result files (%s) from %s", len(stale), reason, out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_atomic(path, json.dumps(info, indent=2) + "\n")
 
@@ -298,6 +323,7 @@ class RunSpec:
     dataset_name: str
     use_cache: bool
     out_dir: str
+    float_results: bool = False
 
 
 @dataclass(frozen=True)
@@ -318,12 +344,12 @@ class RunReport:
     failed: dict = field(default_factory=dict)
 
 
-def _run_one(tracker: SeqTrackTracker, sequence: LasotSequence, out_dir: str) -> SequenceOutcome:
+def _run_one(tracker: SeqTrackTracker, sequence: LasotSequence, spec: RunSpec) -> SequenceOutcome:
     try:
         boxes, times = track_sequence(tracker, sequence)
     except ValueError as exc:  # DatasetError (a frame that cannot be decoded) or an unusable first box
         return SequenceOutcome(sequence.name, len(sequence), 0.0, str(exc))
-    write_results(out_dir, sequence.name, boxes, times)
+    write_results(spec.out_dir, sequence.name, boxes, times, spec.float_results)
     return SequenceOutcome(sequence.name, len(sequence), float(times.sum()))
 
 
@@ -336,7 +362,7 @@ def _worker_run(spec: RunSpec, sequence: LasotSequence) -> SequenceOutcome:
         torch.set_num_threads(1)
         loaded = load_network(spec.checkpoint, spec.config_name, spec.device)
         _worker_tracker = SeqTrackTracker(loaded.net, loaded.cfg, spec.device, spec.dataset_name, spec.use_cache)
-    return _run_one(_worker_tracker, sequence, spec.out_dir)
+    return _run_one(_worker_tracker, sequence, spec)
 
 
 def _outcomes(loaded: LoadedNetwork, spec: RunSpec, todo: Sequence[LasotSequence], threads: int):
@@ -344,7 +370,7 @@ def _outcomes(loaded: LoadedNetwork, spec: RunSpec, todo: Sequence[LasotSequence
     if threads <= 1 or len(todo) <= 1:
         tracker = SeqTrackTracker(loaded.net, loaded.cfg, spec.device, spec.dataset_name, spec.use_cache)
         for sequence in todo:
-            yield _run_one(tracker, sequence, spec.out_dir)
+            yield _run_one(tracker, sequence, spec)
         return
     # 'spawn': fresh interpreters, safe with CUDA and with the parent's torch threads.
     with multiprocessing.get_context("spawn").Pool(min(threads, len(todo))) as pool:
@@ -373,8 +399,9 @@ def _select(sequence_names: Sequence[str], lasot_root: Path, out_dir: Path, over
 def run_dataset(loaded: LoadedNetwork, config_name: str, sequence_names: Sequence[str], lasot_root: str | Path,
                 out_dir: str | Path, threads: int = 0, device: str | torch.device = "cpu",
                 dataset_name: str = "LASOT", overwrite: bool = False, use_cache: bool = True,
-                on_progress: Callable[[str], None] | None = None) -> RunReport:
-    """Track every sequence of ``sequence_names`` not yet done and write its results into ``out_dir``.
+                on_progress: Callable[[str], None] | None = None, float_results: bool = False) -> RunReport:
+    """Track every sequence of ``sequence_names`` not yet done and write its results into ``out_dir``
+    (integer boxes as the original writes them, or 3 decimals with ``float_results``).
 
     Sequences that cannot be read are reported in ``RunReport.failed`` (and logged), the others still run.
     One progress line per sequence goes to ``logging`` (or ``on_progress``): its tracker FPS and the ETA.
@@ -383,13 +410,14 @@ def run_dataset(loaded: LoadedNetwork, config_name: str, sequence_names: Sequenc
     TrackerParams.from_config(loaded.cfg, dataset_name)  # a config that does not fit fails before any work
     info = {"tracker": TRACKER_NAME, "config": config_name, "checkpoint": str(loaded.checkpoint.resolve()),
             "epoch": loaded.epoch, "checkpoint_sha256": file_sha256(loaded.checkpoint), "dataset": dataset_name,
-            "format": "x<TAB>y<TAB>w<TAB>h per frame, frame pixels; line 1 = ground truth"}
+            "format": RESULT_FORMATS[float_results]}
     check_run_info(out_dir, info, overwrite)
     report = RunReport(out_dir)
     todo = _select(sequence_names, lasot_root, out_dir, overwrite, report)
     if report.skipped:
         logger.info("%d sequence(s) already done in %s: skipped", len(report.skipped), out_dir)
-    spec = RunSpec(str(loaded.checkpoint), config_name, str(device), dataset_name, use_cache, str(out_dir))
+    spec = RunSpec(str(loaded.checkpoint), config_name, str(device), dataset_name, use_cache, str(out_dir),
+                   float_results)
     total_frames, done_frames, start = sum(len(s) for s in todo), 0, time.perf_counter()
     say = on_progress or logger.info
     for count, outcome in enumerate(_outcomes(loaded, spec, todo, threads), start=1):
