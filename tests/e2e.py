@@ -97,7 +97,8 @@ def load_script(name: str):
     """Import ``scripts/<name>.py`` as a module, to call its ``main(argv)`` in-process."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "scripts" / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"scripts_{name}", REPO_ROOT / "scripts" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # registered first: dataclasses look their module up while it loads
     spec.loader.exec_module(module)
     return module
