@@ -69,20 +69,13 @@ def _kept_span(start: int, side: int, first_valid: int, end_valid: int) -> tuple
     return (lo, hi) if hi > lo else (lo, lo)
 
 
-def window_pixels(image: np.ndarray, window: CropWindow, mirror: bool = False) -> np.ndarray:
-    """The window's ``side x side`` pixels before resizing, zero-padded as the original pads them.
-
-    Frame pixels count only in columns ``0 .. W - 2`` and rows ``0 .. H - 2`` (the original's extra
-    right / bottom padding column and row, see the module docstring); everything else is 0. With
-    ``mirror`` the window is in the coordinates of the left-right mirrored frame (column ``j`` of the
-    mirrored frame is column ``W - 1 - j`` of ``image``), without mirroring the whole frame. A window
-    wholly outside the frame gives zeros (the original's slicing pulls real pixels in through negative
-    indices there: a deviation on purpose). Returns a view of ``image`` when no padding is needed.
-    """
+def _padded_region(image: np.ndarray, window: CropWindow, mirror: bool) -> np.ndarray:
+    """The window's ``side x side`` pixels, zero-padded as the original pads them, in the image's own
+    left-to-right order (mirrored windows still to be flipped). A view of ``image`` when nothing is padded."""
     height, width = image.shape[:2]
     side = window.side
     rows = _kept_span(window.y0, side, 0, height - 1)
-    if mirror:  # mirrored columns [x0, x0 + s) are image columns (W - x0 - s .. W - 1 - x0]
+    if mirror:  # mirrored columns [x0, x0 + s) are image columns [W - x0 - s, W - x0)
         start = width - window.x0 - side
         cols = _kept_span(start, side, 1, width)  # mirrored column W - 1 (= image column 0) is padding
     else:
@@ -93,12 +86,23 @@ def window_pixels(image: np.ndarray, window: CropWindow, mirror: bool = False) -
     kept = image[rows[0]:rows[1], cols[0]:cols[1]]
     top, bottom = rows[0] - window.y0, window.y0 + side - rows[1]
     left, right = cols[0] - start, start + side - cols[1]
-    if mirror:
-        kept = cv2.flip(kept, 1)
-        left, right = right, left
     if top == bottom == left == right == 0:
         return kept
     return cv2.copyMakeBorder(kept, top, bottom, left, right, cv2.BORDER_CONSTANT, value=0)
+
+
+def window_pixels(image: np.ndarray, window: CropWindow, mirror: bool = False) -> np.ndarray:
+    """The window's ``side x side`` pixels before resizing, zero-padded as the original pads them.
+
+    Frame pixels count only in columns ``0 .. W - 2`` and rows ``0 .. H - 2`` (the original's extra
+    right / bottom padding column and row, see the module docstring); everything else is 0. With
+    ``mirror`` the window is in the coordinates of the left-right mirrored frame (column ``j`` of the
+    mirrored frame is column ``W - 1 - j`` of ``image``), without mirroring the whole frame. A window
+    wholly outside the frame gives zeros (the original's slicing pulls real pixels in through negative
+    indices there: a deviation on purpose). Returns a view of ``image`` when no padding is needed.
+    """
+    region = _padded_region(image, window, mirror)
+    return cv2.flip(region, 1) if mirror else region
 
 
 def crop_image(image: np.ndarray, window: CropWindow, out_size: int, mirror: bool = False, reduction: int = 1,
@@ -115,7 +119,10 @@ def crop_image(image: np.ndarray, window: CropWindow, out_size: int, mirror: boo
     original pads are zeroed, so it differs from the full-size crop by interpolation only.
     """
     if reduction == 1:
-        return cv2.resize(window_pixels(image, window, mirror), (out_size, out_size), interpolation=cv2.INTER_LINEAR)
+        crop = cv2.resize(_padded_region(image, window, mirror), (out_size, out_size), interpolation=cv2.INTER_LINEAR)
+        # Flipping the small resized crop instead of the window before resizing: the same pixels (the
+        # bilinear weights are symmetric; tested), without copying the whole window.
+        return cv2.flip(crop, 1) if mirror else crop
     if frame_size is None:
         raise ValueError("crop_image: a crop of a reduced image needs the full frame_size (width, height)")
     frame_width, frame_height = frame_size
@@ -139,12 +146,17 @@ def _zero_outside(crop: np.ndarray, window: CropWindow, scale: float, frame_widt
     ``[0, H - 1)`` (the original's padding), which a reduced decode smears: its last pixel covers ``r``
     frame pixels, past the frame's edge when the size is not a multiple of ``r``."""
     for axis, start, extent in ((1, window.x0, frame_width), (0, window.y0, frame_height)):
-        centres = start + (np.arange(crop.shape[axis]) + 0.5) / scale  # frame coordinates
-        outside = (centres < 0) | (centres >= extent - 1)
-        if outside.any():
-            index = [slice(None)] * crop.ndim
-            index[axis] = outside
-            crop[tuple(index)] = 0
+        if start >= 0 and start + window.side <= extent - 1:
+            continue  # the window lies inside the counted pixels on this axis
+        # Crop pixel j is centred on frame x = start + (j + 0.5) / scale; keep 0 <= x < extent - 1.
+        first = max(0, math.ceil(-start * scale - 0.5))
+        end = min(crop.shape[axis], max(0, math.ceil((extent - 1 - start) * scale - 0.5)))
+        if axis == 1:
+            crop[:, :first] = 0
+            crop[:, max(first, end):] = 0
+        else:
+            crop[:first] = 0
+            crop[max(first, end):] = 0
 
 
 def decode_reduction(window: CropWindow, out_size: int, max_reduction: int = 8) -> int:
@@ -156,24 +168,28 @@ def decode_reduction(window: CropWindow, out_size: int, max_reduction: int = 8) 
     return reduction
 
 
-def frame_box_to_crop_pixels(box_xywh: torch.Tensor, extract_box_xywh: torch.Tensor, resize_factor: float,
-                             out_size: int) -> torch.Tensor:
+def frame_box_to_crop_pixels(box_xywh, extract_box_xywh, resize_factor: float, out_size: int):
     """Training target in crop pixels: ``[..., 4]`` xywh frame boxes -> xywh in the ``out_size`` crop.
 
     The original's rule: the box centre lands at ``(out_size - 1) / 2 + (centre - extract centre) x
     resize_factor`` and its size is scaled by ``resize_factor``, where ``extract_box_xywh`` is the
     (jittered) box the window was built from. The window's rounding to whole pixels is not compensated.
-    Computed in the inputs' dtype, in the original's order of operations (training: float32).
+    Computed in ``box_xywh``'s dtype (training: float32), one IEEE operation at a time in the original's
+    order, so the result is its float32 tensors' to the bit. Arrays or tensors in, the same kind out
+    (computed in NumPy, several times quicker than torch on four numbers).
     """
-    half_crop = (box_xywh.new_tensor([out_size, out_size]) - 1) / 2
-    extract_center = extract_box_xywh[..., :2] + 0.5 * extract_box_xywh[..., 2:]
-    center = half_crop + (box_xywh[..., :2] + 0.5 * box_xywh[..., 2:] - extract_center) * resize_factor
-    size = box_xywh[..., 2:] * resize_factor
-    return torch.cat((center - 0.5 * size, size), dim=-1)
+    box = np.asarray(box_xywh)
+    extract = np.asarray(extract_box_xywh, dtype=box.dtype)
+    half_crop = (np.full(2, out_size, dtype=box.dtype) - 1) / 2
+    extract_center = extract[..., :2] + 0.5 * extract[..., 2:]
+    center = half_crop + (box[..., :2] + 0.5 * box[..., 2:] - extract_center) * resize_factor
+    size = box[..., 2:] * resize_factor
+    pixels = np.concatenate((center - 0.5 * size, size), axis=-1)
+    return torch.from_numpy(pixels) if isinstance(box_xywh, torch.Tensor) else pixels
 
 
-def normalize_crop_box(box_xywh: torch.Tensor, out_size: int) -> torch.Tensor:
-    """Crop-pixel boxes -> the training target's normalisation: divided by ``out_size - 1``, as the original.
+def normalize_crop_box(box_xywh, out_size: int):
+    """Crop-pixel boxes (array or tensor) -> the training target's normalisation: divided by ``out_size - 1``.
 
     0 is the first crop pixel's centre and 1 the last one's. The box may leave [0, 1] when the object
     leaves the crop; the tokens take its visible part (``lib.models.seqtrack.tokens``).
@@ -181,8 +197,7 @@ def normalize_crop_box(box_xywh: torch.Tensor, out_size: int) -> torch.Tensor:
     return box_xywh / (out_size - 1)
 
 
-def frame_box_to_crop(box_xywh: torch.Tensor, extract_box_xywh: torch.Tensor, resize_factor: float,
-                      out_size: int) -> torch.Tensor:
+def frame_box_to_crop(box_xywh, extract_box_xywh, resize_factor: float, out_size: int):
     """Training target, normalised: :func:`frame_box_to_crop_pixels` then :func:`normalize_crop_box`."""
     return normalize_crop_box(frame_box_to_crop_pixels(box_xywh, extract_box_xywh, resize_factor, out_size), out_size)
 
@@ -204,7 +219,9 @@ def crop_box_to_frame(box_cxcywh: torch.Tensor, window: CropWindow, out_size: in
     return [cx_frame - 0.5 * w, cy_frame - 0.5 * h, w, h]
 
 
-def flip_box_xywh(box_xywh: torch.Tensor, frame_width: float) -> torch.Tensor:
-    """``[..., 4]`` xywh boxes (pixels) in a frame mirrored left-right; its own inverse."""
-    x, y, w, h = box_xywh.unbind(-1)
-    return torch.stack((frame_width - x - w, y, w, h), dim=-1)
+def flip_box_xywh(box_xywh, frame_width: float):
+    """``[..., 4]`` xywh boxes (pixels; a tensor or an array, kept) in a frame mirrored left-right; its own
+    inverse."""
+    flipped = box_xywh * 1  # a copy of the same type and dtype
+    flipped[..., 0] = frame_width - box_xywh[..., 0] - box_xywh[..., 2]
+    return flipped

@@ -104,14 +104,14 @@ def _defaults() -> dict:
             "SEARCH": {
                 "NUMBER": 1,  # search frames per sample
                 "SIZE": 256,  # search crop side in pixels
-                "FACTOR": 4.0,  # search crop side = sqrt(w * h) x this
+                "FACTOR": 4.0,  # search crop side = ceil(sqrt(w * h) x this) frame pixels
                 "CENTER_JITTER": 3.5,  # centre jitter of the search box
                 "SCALE_JITTER": 0.5,  # scale jitter of the search box
             },
             "TEMPLATE": {
                 "NUMBER": 2,  # template frames per sample
                 "SIZE": 256,  # template crop side in pixels
-                "FACTOR": 4.0,  # template crop side = sqrt(w * h) x this
+                "FACTOR": 4.0,  # template crop side = ceil(sqrt(w * h) x this) frame pixels
                 "CENTER_JITTER": 0.0,  # centre jitter of the template boxes
                 "SCALE_JITTER": 0.0,  # scale jitter of the template boxes
             },

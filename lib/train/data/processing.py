@@ -39,9 +39,9 @@ class _CropPlan:
     reduction: int  # the JPEG decode reduction this crop allows
 
 
-def crop_is_degenerate(crop_box: torch.Tensor, size: int) -> bool:
-    """The ground truth in the crop (xywh, crop pixels) is under a pixel wide or high, or centred outside
-    the crop's pixel centres ``[0, size - 1]``."""
+def crop_is_degenerate(crop_box, size: int) -> bool:
+    """The ground truth in the crop (xywh, crop pixels; array or tensor) is under a pixel wide or high, or
+    centred outside the crop's pixel centres ``[0, size - 1]``."""
     x, y, w, h = crop_box.tolist()
     cx, cy = x + 0.5 * w, y + 0.5 * h
     return w < 1 or h < 1 or not (0 <= cx <= size - 1 and 0 <= cy <= size - 1)
@@ -104,13 +104,14 @@ class SeqTrackProcessing:
                     rng: np.random.Generator) -> _CropPlan:
         """The window, normalised crop box and brightness of one frame (an array or a :class:`FrameRef`)."""
         frame_size = (frame.width, frame.height) if isinstance(frame, FrameRef) else (frame.shape[1], frame.shape[0])
-        box = torch.as_tensor(box, dtype=torch.float32).reshape(4)
+        box = np.asarray(box, dtype=np.float32).reshape(4)  # as the original's float32 tensors
         if joint.flip:
             box = flip_box_xywh(box, frame_size[0])
         window, crop_box = self._jittered_window(box, spec, rng)
         brightness = draw_brightness(rng, self.brightness_jitter)
         reduction = decode_reduction(window, spec.size, self.max_decode_reduction)
-        return _CropPlan(part, frame, frame_size, window, normalize_crop_box(crop_box, spec.size), brightness, reduction)
+        return _CropPlan(part, frame, frame_size, window, torch.from_numpy(normalize_crop_box(crop_box, spec.size)),
+                         brightness, reduction)
 
     @staticmethod
     def _decode_frames(plans: list) -> dict:
@@ -128,12 +129,11 @@ class SeqTrackProcessing:
                 decoded[key] = frame.decode(wanted[key]) if isinstance(frame, FrameRef) else (frame, 1)
         return decoded
 
-    def _jittered_window(self, box: torch.Tensor, spec: CropSpec, rng: np.random.Generator) -> tuple:
+    def _jittered_window(self, box: np.ndarray, spec: CropSpec, rng: np.random.Generator) -> tuple:
         """``(window, ground truth in crop pixels)`` around a jittered float32 ``box``; redrawn while
         degenerate, then the unjittered box."""
         for _ in range(self.max_jitter_tries):
-            jittered = torch.tensor(jitter_box(box.tolist(), rng, spec.center_jitter, spec.scale_jitter),
-                                    dtype=torch.float32)
+            jittered = np.array(jitter_box(box.tolist(), rng, spec.center_jitter, spec.scale_jitter), np.float32)
             try:
                 window = crop_window(jittered.tolist(), spec.factor)
             except ValueError:
