@@ -142,16 +142,23 @@ def _box(values) -> list:
     return [float(v) for v in values]
 
 
+def case_window(report: PartReport, case: dict, original_refuses: bool):
+    """The tracker's window of a crop case (Python-float box), or None when this project refuses the box."""
+    try:
+        return crop_window(_box(case["box"]), case["search_area_factor"])
+    except ValueError:
+        report.refused_input(case_name(case), original_refuses, DEVIATION_SIZE)
+        return None
+
+
 # ------------------------------------------------------------------------------------------------ crops
 def check_tracker_crops(ref: Reference) -> PartReport:
     """The tracker's crop (``crop_window`` of the Python-float box, ``crop_image``) vs the original's."""
     report = PartReport("crop (tracker)", "grey levels")
     for case in ref.crops:
         name, expected, frame = case_name(case), case["test"], ref.frame(case)
-        try:
-            window = crop_window(_box(case["box"]), case["search_area_factor"])
-        except ValueError:
-            report.refused_input(name, "error" in expected, DEVIATION_SIZE)
+        window = case_window(report, case, "error" in expected)
+        if window is None:
             continue
         if "error" in expected:
             report.fail(name, f"the original refuses it ({expected['error']}); this project crops it")
@@ -192,10 +199,8 @@ def check_windows(ref: Reference) -> PartReport:
     report = PartReport("crop window (unresized)", "columns / rows")
     for case in ref.crops:
         name, expected, frame = case_name(case), case["window"], ref.frame(case)
-        try:
-            window = crop_window(_box(case["box"]), case["search_area_factor"])
-        except ValueError:
-            report.refused_input(name, "error" in expected, DEVIATION_SIZE)
+        window = case_window(report, case, "error" in expected)
+        if window is None:
             continue
         height, width = frame.shape[:2]
         ys, xs = np.mgrid[0:height, 0:width]
