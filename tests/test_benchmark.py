@@ -46,7 +46,7 @@ def test_quick_run_reports_every_stage(tmp_path, capsys):
 @pytest.mark.parametrize("argv,message", [
     (["--config", "seqtrack_nope"], "seqtrack_nope"),
     (["--device", "cuda:7"], "cuda"),
-    (["--opts", "MODEL.CPU_LINEAR", "mkl"], "MODEL.CPU_LINEAR must be 'onednn' or 'aten'"),
+    (["--opts", "MODEL.CPU_LINEAR", "mkl"], "MODEL.CPU_LINEAR' must be one of 'onednn', 'aten', got 'mkl'"),
     (["--opts", "DATA.MAX_DECODE_REDUCTION"], "KEY VALUE pairs"),
 ])
 def test_bad_input_exits_2_with_one_line(argv, message, tmp_path, capsys):

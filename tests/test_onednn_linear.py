@@ -2,7 +2,6 @@
 
 import pytest
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -100,7 +99,7 @@ def test_switch_keeps_parameter_names_and_state_dict():
 
 
 def test_unknown_kernel_is_a_config_error():
-    with pytest.raises(ConfigError, match="MODEL.CPU_LINEAR must be 'onednn' or 'aten'"):
+    with pytest.raises(ConfigError, match="MODEL.CPU_LINEAR' must be one of 'onednn', 'aten'"):
         load_config(config_path("seqtrack_tiny"), {"MODEL.CPU_LINEAR": "mkl"})
     with pytest.raises(ValueError, match="unknown CPU linear kernel"):
         use_cpu_linear_kernel(nn.Linear(2, 2), "mkl")

@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from lib.config.seqtrack.config import config_path, load_config
+from lib.config.seqtrack.config import ConfigError, config_path, load_config
 from lib.train.data.builder import build_train_dataset, collate_frames_first
 from lib.utils.errors import DatasetError
 from lib.train.data.sampler import sample_frame_ids_order, sample_rng
@@ -120,6 +120,8 @@ def test_sequences_too_short_to_sample_are_an_error(tmp_path):
         build_train_dataset(tiny_config(**{"DATA.TRAIN.CLASSES": ["zebra"]}), tmp_path)
 
 
-def test_builder_rejects_what_is_not_built(synthetic_lasot):
-    with pytest.raises(DatasetError, match="SAMPLER_MODE"):
-        build_train_dataset(tiny_config(**{"DATA.SAMPLER_MODE": "causal"}), synthetic_lasot)
+def test_config_rejects_what_is_not_built():
+    with pytest.raises(ConfigError, match="SAMPLER_MODE' must be one of 'order'"):
+        tiny_config(**{"DATA.SAMPLER_MODE": "causal"})
+    with pytest.raises(ConfigError, match="DATASETS_NAME\\[0\\]' must be one of 'LASOT'"):
+        tiny_config(**{"DATA.TRAIN.DATASETS_NAME": ["GOT10K"]})

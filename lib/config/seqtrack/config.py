@@ -1,9 +1,10 @@
-"""The SeqTrack defaults tree, YAML and command-line overrides with checked keys and types.
+"""The SeqTrack defaults tree, YAML and command-line overrides with checked keys, types and ranges.
 
 ``load_config(yaml_path, overrides)`` returns a fresh, read-only :class:`Config`; nothing here is a
-module-level mutable config. Every key is declared below with a one-line comment; an override of a key
-that is not declared is an error naming the closest declared key, and an override of the wrong type is
-an error naming the expected type.
+module-level mutable config. Every key is declared below with a one-line comment, and a constrained key
+as ``Key(default, ...)`` with its range or choices (``checks.py``); an override of a key that is not
+declared is an error naming the closest declared key, and a value of the wrong type or out of its range
+is an error saying what the key accepts.
 """
 
 from __future__ import annotations
@@ -15,130 +16,140 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import yaml
 
+from lib.config.seqtrack.checks import ConfigError, Key, check_value
 
-class ConfigError(ValueError):
-    """A YAML file or override that does not fit the defaults tree."""
+__all__ = ["Config", "ConfigError", "Key", "available_configs", "config_from_dict", "config_path", "default_config",
+           "experiments_dir", "key_specs", "load_config"]
+
+POSITIVE = {"gt": 0}
+NON_NEGATIVE = {"min": 0}
+AT_LEAST_ONE = {"min": 1}
+PROBABILITY = {"min": 0, "max": 1}
+ENCODER_TYPES = ("vit_base_patch16", "vit_large_patch16", "vit_small", "vit_tiny", "vit_mini")  # lib/models/seqtrack/vit.py
+DATASET_NAMES = ("LASOT",)  # the training datasets lib/train/dataset builds
+SEED_MAX = 2**63 - 1  # torch.manual_seed takes 64 bits; the per-worker seeds are taken modulo 2**63
 
 
-def _defaults() -> dict:
-    """The defaults tree: SeqTrack-B256 values, every key with its meaning."""
+def _declared() -> dict:
+    """The defaults tree: SeqTrack-B256 values, every key with its meaning, constrained keys as ``Key``."""
     return {
         "MODEL": {
-            "HIDDEN_DIM": 256,  # width of the bottleneck output, decoder and output head
-            "BINS": 4000,  # coordinate bins; the vocabulary is BINS + 2 (END = BINS, START = BINS + 1)
-            "FEATURE_TYPE": "x",  # decoder memory: 'x' = the search tokens only (the only type built)
+            "HIDDEN_DIM": Key(256, **AT_LEAST_ONE),  # width of the bottleneck output, decoder and output head
+            "BINS": Key(4000, min=2),  # coordinate bins; the vocabulary is BINS + 2 (END = BINS, START = BINS + 1)
+            "FEATURE_TYPE": Key("x", choices=("x",)),  # decoder memory: 'x' = the search tokens only (the only type built)
             "INIT_CHECKPOINT": "",  # weights to start from (fine-tuning); empty = none
-            "CPU_LINEAR": "onednn",  # fp32 CPU linear layers through 'onednn' (2x MKL on AMD CPUs) or 'aten'
+            "CPU_LINEAR": Key("onednn", choices=("onednn", "aten")),  # fp32 CPU linear layers through 'onednn' (2x MKL on AMD CPUs) or 'aten'
             "ENCODER": {
-                "TYPE": "vit_base_patch16",  # vit_base_patch16 | vit_large_patch16 | vit_small | vit_tiny | vit_mini
-                "DROP_PATH": 0.0,  # stochastic depth rate of the ViT blocks
-                "PRETRAIN_TYPE": "mae",  # kind of weights in PRETRAINED_PATH (MAE: a dict with key 'model')
+                "TYPE": Key("vit_base_patch16", choices=ENCODER_TYPES),  # vit_base_patch16 | vit_large_patch16 | vit_small | vit_tiny | vit_mini
+                "DROP_PATH": Key(0.0, min=0, max=0.99),  # stochastic depth rate of the ViT blocks
+                "PRETRAIN_TYPE": Key("mae", choices=("mae", "scratch")),  # kind of weights in PRETRAINED_PATH (MAE: a dict with key 'model')
                 "PRETRAINED_PATH": "",  # local MAE checkpoint; empty = random init (a warning says so)
-                "STRIDE": 16,  # kept for the original's YAMLs; must equal PATCH_SIZE
-                "PATCH_SIZE": 16,  # ViT patch size (16; 8 doubles the grid)
+                "STRIDE": Key(16, **AT_LEAST_ONE),  # kept for the original's YAMLs; must equal PATCH_SIZE
+                "PATCH_SIZE": Key(16, **AT_LEAST_ONE),  # ViT patch size (16; 8 doubles the grid)
                 "USE_CHECKPOINT": False,  # activation checkpointing in the ViT blocks (saves memory)
             },
             "DECODER": {
-                "NHEADS": 8,  # attention heads of the decoder
-                "DROPOUT": 0.1,  # dropout in the decoder and its input embedding
-                "DIM_FEEDFORWARD": 1024,  # hidden width of the decoder FFN
-                "DEC_LAYERS": 2,  # decoder layers (the original's code default is 6; its B256 YAML says 2)
+                "NHEADS": Key(8, **AT_LEAST_ONE),  # attention heads of the decoder
+                "DROPOUT": Key(0.1, min=0, max=0.99),  # dropout in the decoder and its input embedding
+                "DIM_FEEDFORWARD": Key(1024, **AT_LEAST_ONE),  # hidden width of the decoder FFN
+                "DEC_LAYERS": Key(2, **AT_LEAST_ONE),  # decoder layers (the original's code default is 6; its B256 YAML says 2)
                 "PRE_NORM": False,  # pre-norm decoder layers (the original trains post-norm)
             },
         },
         "TRAIN": {
-            "LR": 0.0001,  # AdamW learning rate of the decoder and bridge
-            "WEIGHT_DECAY": 0.0001,  # AdamW weight decay
-            "EPOCH": 500,  # number of epochs
-            "LR_DROP_EPOCH": 400,  # StepLR step size in epochs
-            "BATCH_SIZE": 16,  # samples per batch per process
-            "NUM_WORKER": 8,  # DataLoader worker processes per training process
-            "OPTIMIZER": "ADAMW",  # only ADAMW is built
-            "ENCODER_MULTIPLIER": 0.1,  # encoder learning rate = LR x this
+            "LR": Key(0.0001, **POSITIVE),  # AdamW learning rate of the decoder and bridge
+            "WEIGHT_DECAY": Key(0.0001, **NON_NEGATIVE),  # AdamW weight decay
+            "EPOCH": Key(500, **AT_LEAST_ONE),  # number of epochs
+            "LR_DROP_EPOCH": Key(400, **AT_LEAST_ONE),  # StepLR step size in epochs
+            "BATCH_SIZE": Key(16, **AT_LEAST_ONE),  # samples per batch per process
+            "NUM_WORKER": Key(8, **NON_NEGATIVE),  # DataLoader worker processes per training process
+            "OPTIMIZER": Key("ADAMW", choices=("ADAMW",)),  # only ADAMW is built
+            "ENCODER_MULTIPLIER": Key(0.1, **NON_NEGATIVE),  # encoder learning rate = LR x this
             "FREEZE_ENCODER": False,  # do not train the encoder at all
             "ENCODER_OPEN": [],  # with FREEZE_ENCODER: encoder parameter-name fragments that still train
-            "PRINT_INTERVAL": 50,  # kept for the original's YAMLs; logging follows LOG_INTERVAL_SAMPLES
-            "LOG_INTERVAL_SAMPLES": 50,  # a log line every this many training samples
-            "VAL_EPOCH_INTERVAL": 10,  # kept for the original's YAMLs (no validation set is built)
-            "GRAD_CLIP_NORM": 0.1,  # gradient clipping max norm; 0 = no clipping
-            "CE_WEIGHT": 1.0,  # weight of the cross-entropy loss
-            "SEED": 42,  # base seed of the run
-            "SEED_MODE": "epoch",  # 'epoch': seed of epoch e derived from (SEED, e); 'fixed': SEED every epoch
+            "PRINT_INTERVAL": Key(50, **AT_LEAST_ONE),  # kept for the original's YAMLs; logging follows LOG_INTERVAL_SAMPLES
+            "LOG_INTERVAL_SAMPLES": Key(50, **AT_LEAST_ONE),  # a log line every this many training samples
+            "VAL_EPOCH_INTERVAL": Key(10, **AT_LEAST_ONE),  # kept for the original's YAMLs (no validation set is built)
+            "GRAD_CLIP_NORM": Key(0.1, **NON_NEGATIVE),  # gradient clipping max norm; 0 = no clipping
+            "CE_WEIGHT": Key(1.0, **POSITIVE),  # weight of the cross-entropy loss
+            "SEED": Key(42, min=0, max=SEED_MAX),  # base seed of the run
+            "SEED_MODE": Key("epoch", choices=("epoch", "fixed")),  # 'epoch': seed of epoch e derived from (SEED, e); 'fixed': SEED every epoch
             "DETERMINISTIC": True,  # deterministic algorithms (cuDNN, cuBLAS) for exact reproducibility
             "AMP": False,  # bf16 autocast (CUDA only; ignored with a warning on the CPU)
             "COMPILE": False,  # torch.compile the network (first steps compile; CUDA mostly; needs a C++ compiler on CPU)
-            "DEVICE": "auto",  # auto | cpu | cuda | cuda:N
+            "DEVICE": Key("auto", pattern=r"auto|cpu|cuda(:\d+)?", pattern_text="auto, cpu, cuda or cuda:N"),  # auto | cpu | cuda | cuda:N
             "RESUME_PATH": "",  # checkpoint to resume from; 'auto' = newest valid one of this run
-            "CHECKPOINT_INTERVAL_SAMPLES": 0,  # also save mid-epoch every this many samples; 0 = epoch ends only
-            "KEEP_CHECKPOINTS": 0,  # keep only the newest N epoch checkpoints; 0 = keep all
+            "CHECKPOINT_INTERVAL_SAMPLES": Key(0, **NON_NEGATIVE),  # also save mid-epoch every this many samples; 0 = epoch ends only
+            "KEEP_CHECKPOINTS": Key(0, **NON_NEGATIVE),  # keep only the newest N epoch checkpoints; 0 = keep all
             "SCHEDULER": {
-                "TYPE": "step",  # only 'step' (StepLR at LR_DROP_EPOCH) is built
-                "DECAY_RATE": 0.1,  # StepLR gamma
+                "TYPE": Key("step", choices=("step",)),  # only 'step' (StepLR at LR_DROP_EPOCH) is built
+                "DECAY_RATE": Key(0.1, **POSITIVE),  # StepLR gamma
             },
             "HF": {
                 "REPO_ID": "",  # Hugging Face Hub model repo for the checkpoints ('user/name'); empty = no upload
                 "PRIVATE": True,  # create the repo private when it does not exist
                 "UPLOAD": True,  # upload when REPO_ID is set (False keeps a REPO_ID for downloads only)
-                "UPLOAD_EVERY": 1,  # upload every N-th epoch's checkpoint (the last epoch always)
+                "UPLOAD_EVERY": Key(1, **AT_LEAST_ONE),  # upload every N-th epoch's checkpoint (the last epoch always)
             },
         },
         "DATA": {
-            "SAMPLER_MODE": "order",  # frame sampling mode; 'order' as in the original
-            "MEAN": [0.485, 0.456, 0.406],  # image normalisation mean (RGB, after /255)
-            "STD": [0.229, 0.224, 0.225],  # image normalisation std
-            "MAX_SAMPLE_INTERVAL": 400,  # frames of a sample lie within +- this of the base frame
-            "SEQ_FORMAT": "xywh",  # token order: 'xywh' = (cx, cy, w, h); 'xyxy' = (x1, y1, x2, y2)
-            "IMAGE_LOADER": "opencv",  # opencv | jpeg4py (needs the system libturbojpeg)
-            "MAX_DECODE_REDUCTION": 8,  # decode JPEGs at 1/2, 1/4 or 1/8 size (up to this) when the crop shrinks them as much; 1 = full size
+            "SAMPLER_MODE": Key("order", choices=("order",)),  # frame sampling mode; 'order' as in the original
+            "MEAN": Key([0.485, 0.456, 0.406], min=0, max=1, length=3),  # image normalisation mean (RGB, after /255)
+            "STD": Key([0.229, 0.224, 0.225], **POSITIVE, length=3),  # image normalisation std
+            "MAX_SAMPLE_INTERVAL": Key(400, **AT_LEAST_ONE),  # frames of a sample lie within +- this of the base frame
+            "SEQ_FORMAT": Key("xywh", choices=("xywh", "xyxy")),  # token order: 'xywh' = (cx, cy, w, h); 'xyxy' = (x1, y1, x2, y2)
+            "IMAGE_LOADER": Key("opencv", choices=("opencv", "jpeg4py")),  # opencv | jpeg4py (needs the system libturbojpeg)
+            "BAD_FRAMES": Key("stop", choices=("stop", "skip")),  # a frame that cannot be decoded: 'stop' training naming it, or 'skip' (redraw the sample, report the frame)
+            "MAX_DECODE_REDUCTION": Key(8, choices=(1, 2, 4, 8)),  # decode JPEGs at 1/2, 1/4 or 1/8 size (up to this) when the crop shrinks them as much; 1 = full size
             "TRAIN": {
-                "DATASETS_NAME": ["LASOT"],  # training datasets (only LASOT is built)
-                "DATASETS_RATIO": [1],  # sampling weight of each dataset
-                "SAMPLE_PER_EPOCH": 60000,  # training samples per epoch (all processes together)
-                "CLASSES": [],  # LaSOT classes to train on; empty = all 70
+                "DATASETS_NAME": Key(["LASOT"], choices=DATASET_NAMES),  # training datasets (only LASOT is built)
+                "DATASETS_RATIO": Key([1], **NON_NEGATIVE),  # sampling weight of each dataset
+                "SAMPLE_PER_EPOCH": Key(60000, **AT_LEAST_ONE),  # training samples per epoch (all processes together)
+                "CLASSES": Key([], unique=True),  # LaSOT classes to train on; empty = all 70
             },
             "VAL": {
                 "DATASETS_NAME": ["LASOT"],  # kept for the original's YAMLs (no validation set is built)
                 "DATASETS_RATIO": [1],  # kept for the original's YAMLs
-                "SAMPLE_PER_EPOCH": 10000,  # kept for the original's YAMLs
+                "SAMPLE_PER_EPOCH": Key(10000, **AT_LEAST_ONE),  # kept for the original's YAMLs
             },
             "SEARCH": {
-                "NUMBER": 1,  # search frames per sample
-                "SIZE": 256,  # search crop side in pixels
-                "FACTOR": 4.0,  # search crop side = ceil(sqrt(w * h) x this) frame pixels
-                "CENTER_JITTER": 3.5,  # centre jitter of the search box
-                "SCALE_JITTER": 0.5,  # scale jitter of the search box
+                "NUMBER": Key(1, choices=(1,)),  # search frames per sample (the actor takes one)
+                "SIZE": Key(256, **AT_LEAST_ONE),  # search crop side in pixels
+                "FACTOR": Key(4.0, **POSITIVE),  # search crop side = ceil(sqrt(w * h) x this) frame pixels
+                "CENTER_JITTER": Key(3.5, **NON_NEGATIVE),  # centre jitter of the search box
+                "SCALE_JITTER": Key(0.5, **NON_NEGATIVE),  # scale jitter of the search box
             },
             "TEMPLATE": {
-                "NUMBER": 2,  # template frames per sample
-                "SIZE": 256,  # template crop side in pixels
-                "FACTOR": 4.0,  # template crop side = ceil(sqrt(w * h) x this) frame pixels
-                "CENTER_JITTER": 0.0,  # centre jitter of the template boxes
-                "SCALE_JITTER": 0.0,  # scale jitter of the template boxes
+                "NUMBER": Key(2, **AT_LEAST_ONE),  # template frames per sample
+                "SIZE": Key(256, **AT_LEAST_ONE),  # template crop side in pixels
+                "FACTOR": Key(4.0, **POSITIVE),  # template crop side = ceil(sqrt(w * h) x this) frame pixels
+                "CENTER_JITTER": Key(0.0, **NON_NEGATIVE),  # centre jitter of the template boxes
+                "SCALE_JITTER": Key(0.0, **NON_NEGATIVE),  # scale jitter of the template boxes
             },
         },
         "TEST": {
-            "TEMPLATE_FACTOR": 4.0,  # template crop factor at test time
-            "TEMPLATE_SIZE": 256,  # template crop side at test time
-            "SEARCH_FACTOR": 4.0,  # search crop factor at test time
-            "SEARCH_SIZE": 256,  # search crop side at test time
-            "EPOCH": 500,  # checkpoint epoch the tracker loads
+            "TEMPLATE_FACTOR": Key(4.0, **POSITIVE),  # template crop factor at test time
+            "TEMPLATE_SIZE": Key(256, **AT_LEAST_ONE),  # template crop side at test time
+            "SEARCH_FACTOR": Key(4.0, **POSITIVE),  # search crop factor at test time
+            "SEARCH_SIZE": Key(256, **AT_LEAST_ONE),  # search crop side at test time
+            "EPOCH": Key(500, **AT_LEAST_ONE),  # checkpoint epoch the tracker loads
             "WINDOW": True,  # Hanning window on the cx, cy token distributions
-            "NUM_TEMPLATES": 2,  # templates the tracker keeps
+            "NUM_TEMPLATES": Key(2, **AT_LEAST_ONE),  # templates the tracker keeps
             "UPDATE_INTERVALS": {  # frames between template updates, per benchmark
-                "LASOT": [450],  # LaSOT
-                "GOT10K_TEST": [200],  # GOT-10k test
-                "TRACKINGNET": [25],  # TrackingNet
-                "VOT20": [10],  # VOT2020
-                "LASOT_EXTENSION_SUBSET": [450],  # LaSOT extension
-                "TNL2K": [25],  # TNL2K
+                "LASOT": Key([450], **AT_LEAST_ONE),  # LaSOT
+                "GOT10K_TEST": Key([200], **AT_LEAST_ONE),  # GOT-10k test
+                "TRACKINGNET": Key([25], **AT_LEAST_ONE),  # TrackingNet
+                "VOT20": Key([10], **AT_LEAST_ONE),  # VOT2020
+                "LASOT_EXTENSION_SUBSET": Key([450], **AT_LEAST_ONE),  # LaSOT extension
+                "TNL2K": Key([25], **AT_LEAST_ONE),  # TNL2K
             },
             "UPDATE_THRESHOLD": {  # confidence above which the template is updated, per benchmark
-                "LASOT": [0.6],  # LaSOT
-                "GOT10K_TEST": [0.6],  # GOT-10k test
-                "TRACKINGNET": [0.6],  # TrackingNet
-                "VOT20": [0.6],  # VOT2020
-                "LASOT_EXTENSION_SUBSET": [0.6],  # LaSOT extension
-                "TNL2K": [0.6],  # TNL2K
+                "LASOT": Key([0.6], min=0),  # LaSOT
+                "GOT10K_TEST": Key([0.6], min=0),  # GOT-10k test
+                "TRACKINGNET": Key([0.6], min=0),  # TrackingNet
+                "VOT20": Key([0.6], min=0),  # VOT2020
+                "LASOT_EXTENSION_SUBSET": Key([0.6], min=0),  # LaSOT extension
+                "TNL2K": Key([0.6], min=0),  # TNL2K
             },
         },
     }
@@ -146,6 +157,34 @@ def _defaults() -> dict:
 
 # Element types of lists that are empty by default.
 _LIST_ITEM_TYPES = {"DATA.TRAIN.CLASSES": str, "TRAIN.ENCODER_OPEN": str}
+
+
+def _split(tree: Mapping, prefix: str = "") -> tuple:
+    """The declared tree -> ``(tree of default values, {dotted key: Key})``."""
+    values, specs = {}, {}
+    for key, entry in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(entry, Mapping):
+            values[key], inner = _split(entry, name + ".")
+            specs.update(inner)
+        elif isinstance(entry, Key):
+            values[key], specs[name] = copy.deepcopy(entry.default), entry
+        else:
+            values[key] = entry
+    return values, specs
+
+
+_DEFAULT_VALUES, _SPECS = _split(_declared())
+
+
+def _defaults() -> dict:
+    """A fresh, mutable copy of the default values."""
+    return copy.deepcopy(_DEFAULT_VALUES)
+
+
+def key_specs() -> dict:
+    """``{dotted key: Key}`` of every key declared with a range or choices."""
+    return dict(_SPECS)
 
 
 class Config(Mapping):
@@ -216,45 +255,6 @@ def _closest(key: str, candidates: Iterable[str]) -> str:
     return f"; did you mean '{matches[0]}'?" if matches else ""
 
 
-def _check_scalar(value: Any, expected: type, key: str, where: str) -> Any:
-    if expected is bool:
-        if isinstance(value, bool):
-            return value
-    elif expected is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str):
-            try:
-                return int(value)
-            except ValueError:
-                pass
-    elif expected is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str):  # YAML 1.1 reads '1e-4' as a string
-            try:
-                return float(value)
-            except ValueError:
-                pass
-    elif expected is str:
-        if isinstance(value, str):
-            return value
-    raise ConfigError(
-        f"{where}: key '{key}' expects {expected.__name__}, got {value!r} ({type(value).__name__})"
-    )
-
-
-def _check_value(value: Any, default: Any, key: str, where: str) -> Any:
-    if isinstance(default, list):
-        if not isinstance(value, list):
-            raise ConfigError(f"{where}: key '{key}' expects a list, got {value!r} ({type(value).__name__})")
-        item_type = _LIST_ITEM_TYPES.get(key) or (type(default[0]) if default else str)
-        if item_type is int and any(isinstance(v, float) for v in default):
-            item_type = float
-        return [_check_scalar(v, item_type, f"{key}[{i}]", where) for i, v in enumerate(value)]
-    return _check_scalar(value, type(default), key, where)
-
-
 def _apply(tree: dict, updates: Mapping, where: str, prefix: str = "") -> None:
     """Merge ``updates`` into ``tree`` in place, checking every key and type."""
     flat_defaults = _flatten(tree)
@@ -268,7 +268,7 @@ def _apply(tree: dict, updates: Mapping, where: str, prefix: str = "") -> None:
                 raise ConfigError(f"{where}: key '{name}' is a section; expected a mapping, got {value!r}")
             _apply(tree[key], value, where, name + ".")
         else:
-            tree[key] = _check_value(value, tree[key], name, where)
+            tree[key] = check_value(value, tree[key], _SPECS.get(name), name, where, _LIST_ITEM_TYPES.get(name))
 
 
 def _section_names(tree: Mapping, prefix: str = "") -> list:
@@ -306,24 +306,13 @@ def _nest(key: str, value: Any) -> dict:
 
 
 def _validate(tree: dict, where: str) -> None:
-    """Checks across keys that a type check alone cannot make."""
-    fmt = tree["DATA"]["SEQ_FORMAT"]
-    if fmt not in ("xywh", "xyxy"):
-        raise ConfigError(f"{where}: DATA.SEQ_FORMAT must be 'xywh' or 'xyxy', got {fmt!r}")
-    if tree["TRAIN"]["SEED_MODE"] not in ("epoch", "fixed"):
-        raise ConfigError(f"{where}: TRAIN.SEED_MODE must be 'epoch' or 'fixed', got {tree['TRAIN']['SEED_MODE']!r}")
-    if tree["MODEL"]["CPU_LINEAR"] not in ("onednn", "aten"):
-        raise ConfigError(f"{where}: MODEL.CPU_LINEAR must be 'onednn' or 'aten', got {tree['MODEL']['CPU_LINEAR']!r}")
-    if tree["DATA"]["MAX_DECODE_REDUCTION"] not in (1, 2, 4, 8):
-        raise ConfigError(f"{where}: DATA.MAX_DECODE_REDUCTION must be 1, 2, 4 or 8, got {tree['DATA']['MAX_DECODE_REDUCTION']!r}")
-    if tree["DATA"]["IMAGE_LOADER"] not in ("opencv", "jpeg4py"):
-        raise ConfigError(f"{where}: DATA.IMAGE_LOADER must be 'opencv' or 'jpeg4py'")
+    """Checks across keys that the per-key types and ranges cannot make."""
     train_data = tree["DATA"]["TRAIN"]
     if len(train_data["DATASETS_NAME"]) != len(train_data["DATASETS_RATIO"]):
-        raise ConfigError(f"{where}: DATA.TRAIN.DATASETS_NAME and DATASETS_RATIO differ in length")
-    unknown = [name for name in train_data["DATASETS_NAME"] if name != "LASOT"]
-    if unknown:
-        raise ConfigError(f"{where}: DATA.TRAIN.DATASETS_NAME {unknown} not available; only LASOT is built")
+        raise ConfigError(f"{where}: DATA.TRAIN.DATASETS_NAME ({len(train_data['DATASETS_NAME'])} names) and "
+                          f"DATASETS_RATIO ({len(train_data['DATASETS_RATIO'])} ratios) differ in length")
+    if not sum(train_data["DATASETS_RATIO"]) > 0:
+        raise ConfigError(f"{where}: DATA.TRAIN.DATASETS_RATIO {train_data['DATASETS_RATIO']} must have a positive sum")
     encoder = tree["MODEL"]["ENCODER"]
     if encoder["STRIDE"] != encoder["PATCH_SIZE"]:
         raise ConfigError(f"{where}: MODEL.ENCODER.STRIDE ({encoder['STRIDE']}) must equal PATCH_SIZE ({encoder['PATCH_SIZE']})")
@@ -331,9 +320,10 @@ def _validate(tree: dict, where: str) -> None:
         size = tree["DATA"][part]["SIZE"]
         if size % encoder["PATCH_SIZE"]:
             raise ConfigError(f"{where}: DATA.{part}.SIZE ({size}) must be a multiple of PATCH_SIZE ({encoder['PATCH_SIZE']})")
-    for key in ("BATCH_SIZE", "EPOCH", "LOG_INTERVAL_SAMPLES"):
-        if tree["TRAIN"][key] < 1:
-            raise ConfigError(f"{where}: TRAIN.{key} must be at least 1, got {tree['TRAIN'][key]}")
+    model = tree["MODEL"]
+    if model["HIDDEN_DIM"] % model["DECODER"]["NHEADS"]:
+        raise ConfigError(f"{where}: MODEL.HIDDEN_DIM ({model['HIDDEN_DIM']}) must be divisible by "
+                          f"MODEL.DECODER.NHEADS ({model['DECODER']['NHEADS']}): each head takes an equal share")
 
 
 def load_config(yaml_path: str | Path | None, overrides: Mapping | Sequence[str] | None = None) -> Config:
@@ -354,9 +344,11 @@ def load_config(yaml_path: str | Path | None, overrides: Mapping | Sequence[str]
         if not isinstance(loaded, Mapping):
             raise ConfigError(f"{path}: expected a mapping of sections at the top, got {type(loaded).__name__}")
         _apply(tree, loaded, str(path))
-    for key, value in _parse_overrides(overrides):
+    pairs = _parse_overrides(overrides)
+    for key, value in pairs:
         _apply(tree, _nest(key, value), "--opts")
-    _validate(tree, str(yaml_path) if yaml_path is not None else "config")
+    where = str(yaml_path) if yaml_path is not None else "config"
+    _validate(tree, f"{where} with --opts" if pairs else where)
     return Config(copy.deepcopy(tree))
 
 

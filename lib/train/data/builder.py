@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from lib.utils.errors import DatasetError
 from lib.train.data.image_loader import ImageLoader, make_image_loader
 from lib.train.data.loader import collate_frames_first
 from lib.train.data.processing import CropSpec, SeqTrackProcessing
@@ -37,17 +36,13 @@ def build_train_dataset(cfg, lasot_root: str | Path, image_loader: ImageLoader |
     defaults to ``DATA.IMAGE_LOADER``. Raises :class:`DatasetError` for a missing root, unknown classes or
     unusable data.
     """
-    data = cfg.DATA
-    if data.SAMPLER_MODE != "order":
-        raise DatasetError(f"DATA.SAMPLER_MODE {data.SAMPLER_MODE!r} is not built; use 'order'")
-    names = list(data.TRAIN.DATASETS_NAME)
-    if names != ["LASOT"]:
-        raise DatasetError(f"DATA.TRAIN.DATASETS_NAME {names} is not built; use [LASOT]")
+    data = cfg.DATA  # its keys are checked at load: SAMPLER_MODE 'order', DATASETS_NAME [LASOT]
     loader = image_loader or make_image_loader(data.IMAGE_LOADER)
     lasot = Lasot(lasot_root, split="train", classes=list(data.TRAIN.CLASSES), image_loader=loader)
     sampler = TrackingSampler([lasot], list(data.TRAIN.DATASETS_RATIO), data.TRAIN.SAMPLE_PER_EPOCH,
                               max_gap=data.MAX_SAMPLE_INTERVAL, num_search_frames=data.SEARCH.NUMBER,
-                              num_template_frames=data.TEMPLATE.NUMBER, processing=build_processing(cfg))
+                              num_template_frames=data.TEMPLATE.NUMBER, processing=build_processing(cfg),
+                              skip_bad_frames=data.BAD_FRAMES == "skip")
     logger.info("training data: LaSOT %s, %d samples per epoch", ", ".join(lasot.classes) if data.TRAIN.CLASSES
                 else "(all 70 classes)", len(sampler))
     return sampler

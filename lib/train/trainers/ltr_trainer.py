@@ -76,8 +76,10 @@ class LTRTrainer(BaseTrainer):
         self.global_batch = train.BATCH_SIZE * dist_info.world_size
         self.num_batches = cfg.DATA.TRAIN.SAMPLE_PER_EPOCH // self.global_batch
         if self.num_batches == 0:
-            raise ConfigError(f"DATA.TRAIN.SAMPLE_PER_EPOCH ({cfg.DATA.TRAIN.SAMPLE_PER_EPOCH}) is smaller than "
-                             f"one global batch ({self.global_batch} = BATCH_SIZE x processes)")
+            raise ConfigError(f"DATA.TRAIN.SAMPLE_PER_EPOCH ({cfg.DATA.TRAIN.SAMPLE_PER_EPOCH}) is smaller than one "
+                              f"batch of all processes together (TRAIN.BATCH_SIZE {train.BATCH_SIZE} x "
+                              f"{dist_info.world_size} process(es) = {self.global_batch}): raise SAMPLE_PER_EPOCH or "
+                              f"lower BATCH_SIZE")
         self.epoch_samples = self.num_batches * self.global_batch
         if self.epoch_samples != cfg.DATA.TRAIN.SAMPLE_PER_EPOCH:
             logger.warning("SAMPLE_PER_EPOCH %d is not a multiple of the global batch %d: epochs train %d samples",
