@@ -1,7 +1,6 @@
 """Tests of the SeqTrack network: original parameter layout, shapes, causality, greedy inference, MAE loading."""
 
 import logging
-import pickle
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ import torch.nn.functional as F
 from lib.config.seqtrack.config import config_path, load_config
 from lib.models.seqtrack import build_seqtrack, encoder_parameters, non_encoder_parameters
 from lib.models.seqtrack.decoder import DecoderLayer, MultiheadAttention
+from lib.models.seqtrack.errors import ModelConfigError
 from lib.models.seqtrack.seqtrack import sinusoid_table
 from lib.models.seqtrack.vit import VisionTransformer
 
@@ -291,7 +291,7 @@ def test_mae_file_with_unknown_tensors_is_an_error(tmp_path):
 
 def test_mae_file_is_loaded_weights_only(tmp_path):
     _write_mae_file(tmp_path / "mae.pth", obj=NotAllowed())
-    with pytest.raises(pickle.UnpicklingError):
+    with pytest.raises(ModelConfigError, match="weights-only loader refused it, so nothing in it ran"):
         tiny_model(**{"MODEL.ENCODER.PRETRAINED_PATH": str(tmp_path / "mae.pth")})
 
 

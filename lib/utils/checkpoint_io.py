@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import logging
-import os
 import re
-import tempfile
+import shutil
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+
+from lib.utils.atomic_files import write_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +24,13 @@ _NAME = re.compile(r"^SEQTRACK_ep(\d{4,})(?:_s(\d{8,}))?\.pth\.tar$")
 
 class CheckpointError(RuntimeError):
     """A checkpoint that cannot be written, read, or used for this run."""
+
+
+class DiskFullError(CheckpointError):
+    """A checkpoint that does not fit on its disk (the earlier checkpoints are intact)."""
+
+
+SPACE_MARGIN = 1.02  # a checkpoint file is its tensors' bytes plus a little: ask for 2 % more
 
 
 @dataclass(frozen=True, order=True)
@@ -61,43 +71,98 @@ def list_checkpoints(directory: str | Path) -> list:
     return [p for pos, p in sorted((pos, p) for pos, p in found if pos is not None)]
 
 
-def _fsync_directory(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # some file systems do not open directories; the rename is still atomic
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def state_nbytes(state) -> int:
+    """Bytes of every tensor in a (nested) checkpoint state: about the size of its file."""
+    if isinstance(state, torch.Tensor):
+        return state.nbytes
+    if isinstance(state, dict):
+        return sum(state_nbytes(v) for v in state.values())
+    if isinstance(state, (list, tuple)):
+        return sum(state_nbytes(v) for v in state)
+    return 0
+
+
+def free_bytes(directory: Path) -> int:
+    """Free space on the file system of ``directory``, in bytes."""
+    return shutil.disk_usage(directory).free
+
+
+def _disk_full(path: Path, needed: int) -> DiskFullError:
+    free = free_bytes(path.parent)
+    return DiskFullError(f"no space left on the disk of {path.parent} for checkpoint {path.name}: it needs about "
+                         f"{needed / 2**20:,.0f} MB and {free / 2**20:,.0f} MB are free; free some space (fewer "
+                         f"checkpoints: TRAIN.KEEP_CHECKPOINTS) and resume with --resume auto (the earlier "
+                         f"checkpoints are intact)")
+
+
+class _WriteRecorder:
+    """A binary handle that remembers the OSError its writes raised (torch turns it into a vague RuntimeError)."""
+
+    def __init__(self, handle):
+        self.handle = handle
+        self.error: OSError | None = None
+
+    def write(self, data) -> int:
+        try:
+            return self.handle.write(data)
+        except OSError as exc:
+            self.error = exc
+            raise
+
+    def flush(self) -> None:
+        self.handle.flush()
 
 
 def save_atomic(state: dict, path: str | Path) -> float:
     """Write ``state`` to ``path`` so that a crash leaves either the old file or the complete new one.
 
-    Temporary file in the same directory, fsync, rename, fsync of the directory. Returns seconds taken.
+    Temporary file in the same directory, fsync, rename, fsync of the directory
+    (:func:`lib.utils.atomic_files.write_atomic`). A disk without room for it is a :class:`DiskFullError`
+    saying how much is needed and free, before anything is written when the free space already tells.
+    Returns seconds taken.
     """
     path = Path(path)
     start = time.perf_counter()
+    needed = int(state_nbytes(state) * SPACE_MARGIN)
+    recorder = None
+
+    def write(handle) -> None:
+        nonlocal recorder
+        recorder = _WriteRecorder(handle)
+        torch.save(state, recorder)
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise CheckpointError(f"cannot write checkpoint {path}: {exc}") from exc
-    tmp_path = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(state, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_path, path)
-        _fsync_directory(path.parent)
-    except BaseException as exc:  # also KeyboardInterrupt: never leave a partial temporary file behind
-        tmp_path.unlink(missing_ok=True)
-        if isinstance(exc, Exception):
-            raise CheckpointError(f"cannot write checkpoint {path}: {exc}") from exc
+        if free_bytes(path.parent) < needed:
+            raise _disk_full(path, needed)
+        write_atomic(path, write)
+    except CheckpointError:
         raise
+    except Exception as exc:
+        cause = recorder.error if recorder is not None and recorder.error is not None else exc
+        if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise _disk_full(path, needed) from exc
+        reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(cause).splitlines()[0]
+        raise CheckpointError(f"cannot write checkpoint {path}: {reason}") from exc
     return time.perf_counter() - start
+
+
+def load_reason(exc: BaseException) -> str:
+    """One short line on why ``torch.load(weights_only=True)`` refused a file (its own text is a page long)."""
+    text = str(exc)
+    marker = "WeightsUnpickler error:"
+    if marker in text:  # a pickle that is not tensors and plain containers: 'Unsupported global: GLOBAL posix.system'
+        detail = next((line.strip() for line in text.split(marker, 1)[1].splitlines() if line.strip()), "")
+        return f"the weights-only loader refused it, so nothing in it ran: {detail}"
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def weights_only_load(path: Path):
+    """``torch.load(path, weights_only=True)`` onto the CPU, without torch's warnings about foreign pickles."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. 'Detected pickle protocol 4': the refusal below says it all
+        return torch.load(path, map_location="cpu", weights_only=True)
 
 
 def load_checkpoint(path: str | Path) -> dict:
@@ -106,12 +171,10 @@ def load_checkpoint(path: str | Path) -> dict:
     if not path.is_file():
         raise CheckpointError(f"checkpoint not found: {path}")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        state = weights_only_load(path)
     except Exception as exc:  # torch raises several types for truncated or foreign files
-        raise CheckpointError(
-            f"checkpoint {path} is truncated, corrupted or not a checkpoint of this project "
-            f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
-        ) from exc
+        raise CheckpointError(f"checkpoint {path} is truncated, corrupted or not a checkpoint of this project "
+                              f"({load_reason(exc)})") from exc
     if not isinstance(state, dict) or state.get("net_type") != NET_TYPE or "net" not in state:
         raise CheckpointError(f"{path} is not a SeqTrack checkpoint (no 'net' / net_type '{NET_TYPE}')")
     if state.get("format_version") != FORMAT_VERSION:

@@ -12,14 +12,14 @@ re-implements; the training data, LaSOT, comes with its own terms, which the car
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from huggingface_hub import ModelCard, ModelCardData
+
+from lib.utils.atomic_files import write_text_atomic
 
 DEFAULT_LICENSE = "mit"
 TAGS = ["visual-object-tracking", "single-object-tracking", "seqtrack", "lasot", "pytorch"]
@@ -205,13 +205,4 @@ def build_model_card(summary: RunSummary) -> ModelCard:
 
 def write_model_card(card: ModelCard, path: str | Path) -> Path:
     """Write ``card`` to ``path`` atomically (temporary file + rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(str(card))
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return path
+    return write_text_atomic(path, str(card))

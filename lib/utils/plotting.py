@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from lib.utils.atomic_files import write_atomic
 from lib.utils.run_metrics import MetricsError, epoch_records, fractional_epoch, interval_records
 
 PANELS = (("loss", "Loss/total"), ("iou", "IoU"))
@@ -68,10 +68,5 @@ def _draw_intervals(axes, label: str, records: list[dict], colour: str) -> int:
 
 
 def _save_atomically(figure: Figure, out_path: Path) -> None:
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out_path.with_name(f".{out_path.name}.tmp{os.getpid()}")
-    try:
-        figure.savefig(temporary, format=out_path.suffix.lstrip(".") or "png", dpi=100)
-        os.replace(temporary, out_path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    image_format = out_path.suffix.lstrip(".") or "png"
+    write_atomic(out_path, lambda handle: figure.savefig(handle, format=image_format, dpi=100), durable=False)

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from lib.models.seqtrack.errors import ModelConfigError
+from lib.utils.checkpoint_io import load_reason, weights_only_load
 from lib.models.seqtrack.vit import VisionTransformer
 
 logger = logging.getLogger(__name__)
@@ -83,8 +84,16 @@ def _check_keys(state: Mapping[str, torch.Tensor], body: VisionTransformer, path
 
 
 def read_mae_state(path: Path) -> Mapping[str, torch.Tensor]:
-    """The tensors of an MAE checkpoint (a dict with key ``model``, or a bare state_dict)."""
-    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    """The tensors of an MAE checkpoint (a dict with key ``model``, or a bare state_dict).
+
+    Loaded with ``weights_only=True``: a file that asks to build anything but tensors is refused, never run.
+    """
+    try:
+        checkpoint = weights_only_load(path)
+    except Exception as exc:  # torch raises several types for foreign, truncated or unsafe files
+        raise ModelConfigError(f"MODEL.ENCODER.PRETRAINED_PATH {path} cannot be used as MAE weights, it is not a "
+                               f"checkpoint of tensors ({load_reason(exc)}); set it to a copy of "
+                               f"mae_pretrain_vit_base.pth (or _large), or to '' for random init") from None
     state = checkpoint.get("model", checkpoint) if isinstance(checkpoint, Mapping) else None
     if not isinstance(state, Mapping) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise ModelConfigError(f"{path} is not an MAE checkpoint: expected a dict with key 'model' holding tensors")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Mapping
 
@@ -11,6 +9,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from lib.test.evaluation.metrics import (CENTER_THRESHOLDS, NORM_CENTER_THRESHOLDS, OVERLAP_THRESHOLDS, Curves)
+from lib.utils.atomic_files import write_atomic
 
 # (file stem, title, x label, x values, curve attribute, score attribute, score name)
 PLOTS = (
@@ -23,15 +22,8 @@ PLOTS = (
 
 
 def _save_atomic(figure: Figure, path: Path) -> None:
-    """Write the PNG through a temporary file in the same folder, so a reader never sees half a file."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-    os.close(fd)
-    try:
-        figure.savefig(tmp_name, dpi=100)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    """Write the PNG atomically, so a reader never sees half a file."""
+    write_atomic(path, lambda handle: figure.savefig(handle, format="png", dpi=100), durable=False)
 
 
 def plot_curves(runs: Mapping[str, Curves], out_dir: str | Path, title_suffix: str = "") -> list:

@@ -24,9 +24,7 @@ import hashlib
 import json
 import logging
 import multiprocessing
-import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +38,7 @@ from lib.models.seqtrack import build_seqtrack
 from lib.test.evaluation.lasot_data import (CheckpointError, DatasetError, LasotSequence, load_test_sequence,
                                             read_frame)
 from lib.test.tracker.seqtrack import SeqTrackTracker, TrackerParams
+from lib.utils.atomic_files import write_text_atomic
 from lib.utils.hub import local_checkpoint
 from lib.utils.local_settings import read_local_settings
 from lib.utils.logging_setup import format_hms
@@ -189,17 +188,6 @@ def run_results_dir(results_dir: str | Path, config_name: str, epoch: int | None
     return Path(results_dir) / TRACKER_NAME / name
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-
-
 RESULT_FORMATS = {False: "x<TAB>y<TAB>w<TAB>h per frame, frame pixels truncated to integers (as the original); "
                          "line 1 = ground truth",
                   True: "x<TAB>y<TAB>w<TAB>h per frame, frame pixels with 3 decimals; line 1 = ground truth"}
@@ -219,8 +207,8 @@ def write_results(out_dir: str | Path, name: str, boxes: np.ndarray, times: np.n
     """Write ``<name>_time.txt`` then ``<name>.txt`` (the 'done' marker), each atomically."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    _write_atomic(out_dir / f"{name}_time.txt", "".join(f"{t:.6f}\n" for t in np.asarray(times, dtype=float)))
-    _write_atomic(out_dir / f"{name}.txt", format_result_lines(boxes, float_results))
+    write_text_atomic(out_dir / f"{name}_time.txt", "".join(f"{t:.6f}\n" for t in np.asarray(times, dtype=float)))
+    write_text_atomic(out_dir / f"{name}.txt", format_result_lines(boxes, float_results))
     return out_dir / f"{name}.txt"
 
 
@@ -289,7 +277,7 @@ def check_run_info(out_dir: Path, info: dict, overwrite: bool) -> None:
             result_file.unlink()
         logger.warning("--overwrite: removed %d result files (%s) from %s", len(stale), reason, out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    _write_atomic(path, json.dumps(info, indent=2) + "\n")
+    write_text_atomic(path, json.dumps(info, indent=2) + "\n")
 
 
 # ----------------------------------------------------------------------------------------------- tracking
