@@ -425,7 +425,7 @@ def test_init_fine_tunes_from_an_original_checkpoint(original_file, tiny_weights
     with torch.no_grad():
         assert torch.equal(replay.eval()(*first.inputs), loaded(*first.inputs))
     paths = RunPaths(save_dir, TINY)
-    assert sorted(p.name for p in paths.checkpoint_dir.iterdir()) == [checkpoint_name(1)]
+    assert sorted(p.name for p in paths.checkpoint_dir.iterdir()) == [".run.lock", checkpoint_name(1)]
     state = torch.load(paths.checkpoint_dir / checkpoint_name(1), map_location="cpu", weights_only=True)
     assert state["epoch"] == 1 and state["global_step"] == 2  # epoch 1 of this run, 2 batches of 8
     steps = {float(s["step"]) for s in state["optimizer"]["state"].values()}

@@ -98,6 +98,6 @@ def test_unwritable_checkpoint_directory_stops_clearly_and_keeps_earlier_checkpo
                           "--lasot_dir", str(synthetic_lasot), "--resume", "auto", "--opts", "TRAIN.EPOCH", "2",
                           "DATA.TRAIN.SAMPLE_PER_EPOCH", "48", "TRAIN.NUM_WORKER", "0"])
     assert result.returncode == 2, result.stderr[-2000:]
-    assert "cannot write checkpoint" in result.stderr and "SEQTRACK_ep0002.pth.tar" in result.stderr
+    assert "cannot write to the run's checkpoint folder" in result.stderr  # found before any work is done
     assert "Traceback" not in result.stderr
     assert first.read_bytes() == before and not checkpoint(tmp_path, 2).exists()

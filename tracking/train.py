@@ -26,7 +26,8 @@ outputs (under --save_dir):
   logs/seqtrack-<config>.metrics.jsonl                          the same figures, machine-readable
   tensorboard/train/seqtrack/<config>                           TensorBoard scalars
 
-exit codes: 0 done, 1 training failed, 2 bad input (config, data, checkpoint), 130 interrupted
+exit codes: 0 done, 1 training failed (a full disk included), 2 bad input (config, data, checkpoint, a --save_dir
+that cannot be written or that another run is training into), 130 interrupted
 """
 
 
@@ -125,6 +126,10 @@ def _preflight(args) -> None:
         raise CheckpointError(f"checkpoint to fine-tune from (--init / MODEL.INIT_CHECKPOINT) not found: {init}")
     classes = check_classes(cfg.DATA.TRAIN.CLASSES)
     check_class_dirs(check_root(resolve_lasot_root(args.lasot_dir)), classes)
+    from lib.train.trainers.base_trainer import RunPaths
+    from lib.utils.run_lock import RunLock
+
+    RunLock(RunPaths(Path(args.save_dir), args.config).checkpoint_dir).release()  # writable, and no run in it
 
 
 def _user_errors() -> tuple:
@@ -133,8 +138,10 @@ def _user_errors() -> tuple:
     from lib.utils.checkpoint_io import CheckpointError
     from lib.utils.errors import DatasetError
     from lib.utils.local_settings import SettingsError
+    from lib.utils.run_lock import RunDirectoryError
 
-    return ConfigError, DatasetError, CheckpointError, SettingsError, ModelConfigError, FileNotFoundError
+    return (ConfigError, DatasetError, CheckpointError, SettingsError, ModelConfigError, RunDirectoryError,
+            FileNotFoundError)
 
 
 def _launch_multiple(args, argv: list) -> int:
@@ -158,11 +165,16 @@ def main(argv: list | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.mode == "multiple":
         return _launch_multiple(args, argv)
+    from lib.utils.checkpoint_io import DiskFullError
+
     try:
         cfg = _load_config(args)
         from lib.train.run_training import run_training
 
         run_training(cfg, args.config, args.save_dir, resume=args.resume, lasot_dir=args.lasot_dir)
+    except DiskFullError as exc:  # not bad input: the run itself could not go on
+        print(f"error: {_error_message(exc)}", file=sys.stderr)
+        return 1
     except _user_errors() as exc:
         print(f"error: {_error_message(exc)}", file=sys.stderr)
         return 2

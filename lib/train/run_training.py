@@ -13,7 +13,7 @@ from lib.config.seqtrack.config import Config, ConfigError
 from lib.models.seqtrack import build_seqtrack
 from lib.train.actors.seqtrack import build_actor
 from lib.train.data.builder import build_train_dataset, collate_frames_first
-from lib.train.hub_upload import hub_uploader_from_config
+from lib.train.hub_upload import hub_uploader_from_config, report_staged_without_uploads
 from lib.train.optim import build_optimizer
 from lib.utils.malloc_tuning import keep_freed_memory
 from lib.train.trainers.base_trainer import RunPaths, resolve_resume
@@ -21,8 +21,10 @@ from lib.train.trainers.ltr_trainer import LTRTrainer
 from lib.utils.distributed import DistInfo, destroy_distributed, init_distributed
 from lib.utils.hub import local_checkpoint
 from lib.utils.local_settings import resolve_lasot_root
+from lib.utils.atomic_files import remove_stale_temporaries
 from lib.utils.logging_setup import close_logging, setup_logging
 from lib.utils.original_checkpoint import load_weights_into
+from lib.utils.run_lock import RunLock, check_writable
 from lib.utils.run_metrics import MetricsWriter
 from lib.utils.seeding import configure_determinism, seed_everything
 
@@ -86,17 +88,26 @@ def run_training(cfg: Config, config_name: str, save_dir: str | Path, resume: st
     device_type = "cuda" if cfg.TRAIN.DEVICE.startswith("cuda") or (
         cfg.TRAIN.DEVICE == "auto" and torch.cuda.is_available()) else "cpu"
     dist_info = init_distributed(device_type)
+    paths = RunPaths(Path(save_dir), config_name)
+    lock = None
     try:
-        return _run(cfg, config_name, Path(save_dir), resume, lasot_dir, restore_rng, dist_info,
-                    list(checkpoint_hooks))
+        if dist_info.is_main:  # before anything is written: a second run into the same folder stops here
+            lock = RunLock(paths.checkpoint_dir)
+            check_writable(paths.log_file.parent, "the log folder")
+            check_writable(paths.tensorboard_dir, "the TensorBoard folder")
+        return _run(cfg, paths, resume, lasot_dir, restore_rng, dist_info, list(checkpoint_hooks))
     finally:
         close_logging()  # also when the run fails before training starts (a bad resume, missing data)
         destroy_distributed()
+        if lock is not None:
+            lock.release()
 
 
-def _run(cfg, config_name, save_dir, resume, lasot_dir, restore_rng, dist_info, hooks) -> LTRTrainer:
-    paths = RunPaths(save_dir, config_name)
+def _run(cfg, paths: RunPaths, resume, lasot_dir, restore_rng, dist_info, hooks) -> LTRTrainer:
+    config_name, save_dir = paths.config_name, paths.save_dir
     setup_logging(paths.log_file, dist_info.rank)
+    if dist_info.is_main:  # the run lock is held: no other process writes here
+        remove_stale_temporaries(paths.checkpoint_dir, "SEQTRACK_*")
     device = resolve_device(cfg.TRAIN.DEVICE, dist_info)
     configure_determinism(cfg.TRAIN.DETERMINISTIC, device)
     keep_freed_memory()  # before the DataLoader forks its workers, which inherit it
@@ -140,17 +151,26 @@ def _run(cfg, config_name, save_dir, resume, lasot_dir, restore_rng, dist_info, 
     uploader = hub_uploader_from_config(cfg, paths) if dist_info.is_main else None
     if uploader is not None:
         trainer.checkpoint_hooks.append(uploader)
+    elif dist_info.is_main:
+        report_staged_without_uploads(paths)
     if resume_path is not None:
         trainer.load_state(resume_path, resume_state, restore_rng=restore_rng)
         if metrics_writer is not None:
             metrics_writer.write({"kind": "resume", "epoch": int(resume_state["epoch"]),
                                   "samples": int(resume_state["samples_in_epoch"]),
                                   "path": str(resume_path.resolve()), "time": time.time()})
+    finished = False
     try:
         trainer.train(cfg.TRAIN.EPOCH)
+        finished = True
     finally:
         if tb_writer is not None:
             tb_writer.close()
         if uploader is not None:
-            uploader.close()  # waits (bounded) for pending uploads and reports what was pushed
+            # After a finished run, wait (bounded) for the pending uploads; after a failure or Ctrl-C, do not keep
+            # the user waiting: report, and leave the unpushed epochs staged for the next run.
+            if finished:
+                uploader.close()
+            else:
+                uploader.close(0.0, "still pending when the run stopped early; the next run with uploads pushes it")
     return trainer
