@@ -155,7 +155,7 @@ def test_corrupt_frame_is_an_error_naming_the_file(tmp_path):
     write_class(tmp_path, "mouse", frames=5, images=5)
     seq_dir = write_sequence(tmp_path, "mouse-2", [(1, 1, 5, 5)] * 3, images=3)
     bad = seq_dir / "img" / "00000002.jpg"
-    bad.write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg")
+    bad.write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg\xff\xd9")
     with pytest.raises(DatasetError, match=r"00000002\.jpg: cannot be decoded"):
         opencv_loader(str(bad))
     dataset = Lasot(tmp_path, "train", ["mouse"])

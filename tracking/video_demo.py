@@ -81,13 +81,6 @@ def _folder_frames(folder: Path) -> tuple:
     return frames, None
 
 
-def _read_rgb(path: Path) -> np.ndarray:
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise InputError(f"frame {path} cannot be decoded")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-
-
 def _video_frames(capture: cv2.VideoCapture) -> Iterator[np.ndarray]:
     try:
         while True:
@@ -104,13 +97,14 @@ def open_input(path: str, init_box: str | None) -> tuple:
     source = Path(path)
     if source.is_dir():
         from lib.test.evaluation.lasot_data import read_groundtruth
+        from lib.utils.frames import decode_frame
 
         frames, gt_file = _folder_frames(source)
         ground_truth = read_groundtruth(gt_file) if gt_file is not None else None
         if init_box is None and ground_truth is None:
             raise InputError(f"{source} has no groundtruth.txt: give the first frame's box with --init_box x,y,w,h")
         box = parse_box(init_box) if init_box is not None else [float(v) for v in ground_truth[0]]
-        return (_read_rgb(p) for p in frames), box, ground_truth, None
+        return (decode_frame(p) for p in frames), box, ground_truth, None
     capture = cv2.VideoCapture(str(source))
     if not source.is_file() or not capture.isOpened():
         capture.release()

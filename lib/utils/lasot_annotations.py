@@ -41,9 +41,15 @@ class SequenceAnnotation:
 
 def _content_lines(path: Path) -> list:
     try:
-        lines = path.read_text().splitlines()
+        lines = path.read_bytes().decode("utf-8").splitlines()
     except FileNotFoundError:
         raise DatasetError(f"annotation file {path} is missing") from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise DatasetError(f"{path}, line {line}: not text (byte 0x{exc.object[exc.start]:02x} is not UTF-8); "
+                           f"the file is damaged: re-download or re-extract the sequence") from None
+    except OSError as exc:
+        raise DatasetError(f"annotation file {path} cannot be read ({exc.strerror or exc})") from None
     while lines and not lines[-1].strip():
         lines.pop()
     return lines

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-import cv2
 import numpy as np
 
 from lib.utils.checkpoint_io import CheckpointError, load_checkpoint  # noqa: F401  (re-exported)
 from lib.utils.errors import DatasetError
+from lib.utils.frames import decode_frame
 from lib.utils.lasot_annotations import read_groundtruth, read_sequence_annotation  # noqa: F401
 from lib.utils.lasot_specs import (check_classes, check_root, lasot_classes, sequence_class, sequence_dir,  # noqa: F401
                                    sequences_of, split_sequences)
@@ -72,9 +72,6 @@ def load_test_sequence(root: str | Path, name: str, check_frames: bool = True) -
 
 
 def read_frame(path: str | Path) -> np.ndarray:
-    """Decode a frame: HxWx3 uint8 RGB. A file that is missing or cannot be decoded is a DatasetError."""
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        reason = "file not found" if not Path(path).is_file() else "cannot be decoded (corrupt or not an image)"
-        raise DatasetError(f"frame {path}: {reason}")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    """Decode a frame: HxWx3 uint8 RGB. A file that is missing, truncated or cannot be decoded is a
+    :class:`~lib.utils.frames.FrameError` (a DatasetError) naming it."""
+    return decode_frame(path)

@@ -7,44 +7,34 @@ import logging
 import math
 import struct
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 import cv2
 import numpy as np
 
 from lib.utils.errors import DatasetError
+from lib.utils.frames import REDUCTIONS, FrameError, check_complete_jpeg, decode_frame, read_frame_bytes
 
 logger = logging.getLogger(__name__)
 
 # loader(path) or, where loader.supports_reduction is set, loader(path, reduction) -> HxWx3 uint8 RGB
 ImageLoader = Callable[..., np.ndarray]
 IMAGE_LOADERS = ("opencv", "jpeg4py")
-JPEG_REDUCTIONS = (1, 2, 4, 8)  # the scalings libjpeg decodes directly (1/1, 1/2, 1/4, 1/8)
-_OPENCV_FLAGS = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4,
-                 8: cv2.IMREAD_REDUCED_COLOR_8}
-# OpenCV >= 4.10 lets libjpeg write RGB directly, saving a full-frame BGR -> RGB pass (same pixels).
-_OPENCV_RGB = getattr(cv2, "IMREAD_COLOR_RGB", None)
-if _OPENCV_RGB is not None:
-    _OPENCV_FLAGS = {r: (flag & ~cv2.IMREAD_COLOR) | _OPENCV_RGB for r, flag in _OPENCV_FLAGS.items()}
+JPEG_REDUCTIONS = REDUCTIONS  # the scalings libjpeg decodes directly (1/1, 1/2, 1/4, 1/8)
 # Start-of-frame markers (baseline, progressive, ...) hold the size; C4, C8 and CC are other segments.
 _SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
 _JPEG4PY_HINT = ("install it with 'pip install jpeg4py' and the system library with "
-                 "'apt-get install libturbojpeg' (macOS: 'brew install jpeg-turbo'), "
+                 "'apt-get install libturbojpeg0' (macOS: 'brew install jpeg-turbo'), "
                  "or set DATA.IMAGE_LOADER: opencv")
 
 
 def opencv_loader(path: str, reduction: int = 1) -> np.ndarray:
     """Decode ``path`` with OpenCV: HxWx3 uint8 RGB, ``ceil(H / reduction) x ceil(W / reduction)`` for a JPEG.
 
-    Raises :class:`DatasetError` naming the file.
+    Raises :class:`FrameError` (a :class:`DatasetError`) naming the file, also for a truncated JPEG.
     """
-    image = cv2.imread(str(path), _OPENCV_FLAGS[reduction])
-    if image is None:
-        reason = "file not found" if not Path(path).is_file() else "cannot be decoded (corrupt or not an image)"
-        raise DatasetError(f"frame {path}: {reason}")
-    return image if _OPENCV_RGB is not None else cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    return decode_frame(path, reduction)
 
 
 opencv_loader.supports_reduction = True
@@ -63,7 +53,7 @@ def jpeg_size(path: str) -> tuple | None:
                 size = _sof_size(head + file.read())
             return size
     except FileNotFoundError:
-        raise DatasetError(f"frame {path}: file not found") from None
+        raise FrameError(f"frame {path}: file not found") from None
 
 
 def _sof_size(data: bytes) -> tuple | None:
@@ -107,7 +97,7 @@ class FrameRef:
         for applied in (1, reduction):
             if image.shape[:2] == (math.ceil(self.height / applied), math.ceil(self.width / applied)):
                 return image, applied
-        raise DatasetError(f"frame {self.path}: decoded to {image.shape[1]}x{image.shape[0]} but its header says "
+        raise FrameError(f"frame {self.path}: decoded to {image.shape[1]}x{image.shape[0]} but its header says "
                            f"{self.width}x{self.height}")
 
 
@@ -115,14 +105,14 @@ def jpeg4py_loader(path: str) -> np.ndarray:
     """Decode ``path`` with jpeg4py (libjpeg-turbo): HxWx3 uint8 RGB."""
     import jpeg4py  # checked by make_image_loader before this loader is handed out
 
-    if not Path(path).is_file():
-        raise DatasetError(f"frame {path}: file not found")
+    data = read_frame_bytes(path)
+    check_complete_jpeg(data, path)
     try:
-        image = jpeg4py.JPEG(str(path)).decode()
+        image = jpeg4py.JPEG(data).decode()
     except (RuntimeError, ValueError) as exc:  # jpeg4py.JPEGRuntimeError is a RuntimeError
-        raise DatasetError(f"frame {path}: cannot be decoded by jpeg4py ({exc})") from None
+        raise FrameError(f"frame {path}: cannot be decoded by jpeg4py ({exc})") from None
     if image is None or image.ndim != 3:
-        raise DatasetError(f"frame {path}: jpeg4py returned no RGB image")
+        raise FrameError(f"frame {path}: jpeg4py returned no RGB image")
     return image
 
 
@@ -130,16 +120,20 @@ def _check_jpeg4py() -> None:
     """Fail now, with what to install, if jpeg4py or its libturbojpeg is missing."""
     try:
         import jpeg4py
+        from jpeg4py import _cffi
     except ImportError:
         raise DatasetError(f"DATA.IMAGE_LOADER is 'jpeg4py' but the package is not installed: "
                            f"{_JPEG4PY_HINT}") from None
-    ok, encoded = cv2.imencode(".jpg", np.zeros((8, 8, 3), np.uint8))
-    assert ok, "OpenCV could not encode a test JPEG"
     try:
-        jpeg4py.JPEG(encoded.ravel()).decode()
-    except OSError as exc:  # raised when libturbojpeg cannot be loaded
+        # Load the library before any JPEG object exists: one made without it fails a second time, noisily,
+        # when it is garbage-collected.
+        _cffi.initialize()
+    except OSError as exc:
         raise DatasetError(f"DATA.IMAGE_LOADER is 'jpeg4py' but its library libturbojpeg cannot be "
                            f"loaded ({exc}): {_JPEG4PY_HINT}") from None
+    ok, encoded = cv2.imencode(".jpg", np.zeros((8, 8, 3), np.uint8))
+    assert ok, "OpenCV could not encode a test JPEG"
+    jpeg4py.JPEG(encoded.ravel()).decode()
 
 
 def make_image_loader(name: str = "opencv") -> ImageLoader:

@@ -11,16 +11,20 @@ from torch.utils.data import Dataset
 
 from lib.train.data import stage_timer
 from lib.utils.errors import DatasetError
+from lib.utils.frames import FrameError
 
 logger = logging.getLogger(__name__)
 
 MIN_SEQUENCE_FRAMES = 20  # shorter sequences are never sampled
 MAX_WIDENINGS = 100  # bound on the interval widenings of one draw
+MAX_REDRAWS = 20  # with bad frames skipped: draws of one sample before giving up
 
 
-def sample_rng(epoch_seed: int, index: int) -> np.random.Generator:
-    """The generator of sample ``index`` in the epoch seeded ``epoch_seed``: a pure function of both."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(epoch_seed), int(index)])))
+def sample_rng(epoch_seed: int, index: int, redraw: int = 0) -> np.random.Generator:
+    """The generator of sample ``index`` in the epoch seeded ``epoch_seed``: a pure function of both (and of
+    ``redraw``, the attempt after draws that hit bad frames)."""
+    entropy = [int(epoch_seed), int(index)] + ([int(redraw)] if redraw else [])
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))
 
 
 def visible_frame_ids(dataset, seq_id: int) -> np.ndarray:
@@ -59,11 +63,16 @@ class TrackingSampler(Dataset):
     2 x (templates + searches) visible ones, then frames by :func:`sample_frame_ids_order`: the first
     ``num_template_frames`` are templates, the rest search frames. ``processing(sample, rng)`` receives
     the same generator. Call :meth:`set_epoch_seed` before each epoch's DataLoader iterator is created.
+
+    A frame that cannot be decoded (:class:`FrameError`) stops training, unless ``skip_bad_frames``: the
+    sample is then drawn again from a generator of (epoch seed, index, attempt) -- still independent of
+    workers and processes -- and the frame is reported with a count of those skipped in this process.
     """
 
     def __init__(self, datasets: Sequence, p_datasets: Sequence[float], samples_per_epoch: int,
                  max_gap: int, num_search_frames: int, num_template_frames: int,
-                 processing: Callable[[dict, np.random.Generator], dict], epoch_seed: int = 0):
+                 processing: Callable[[dict, np.random.Generator], dict], epoch_seed: int = 0,
+                 skip_bad_frames: bool = False):
         if len(datasets) != len(p_datasets) or not datasets:
             raise DatasetError(f"{len(datasets)} datasets but {len(p_datasets)} sampling ratios")
         weights = np.asarray(p_datasets, dtype=np.float64)
@@ -79,6 +88,8 @@ class TrackingSampler(Dataset):
         self.num_search_frames = int(num_search_frames)
         self.num_template_frames = int(num_template_frames)
         self.processing = processing
+        self.skip_bad_frames = skip_bad_frames
+        self.bad_frames_skipped = 0  # in this process (each DataLoader worker counts its own)
         self._visible = [self._eligible_sequences(d) for d in self.datasets]
         self.set_epoch_seed(epoch_seed)
 
@@ -112,8 +123,16 @@ class TrackingSampler(Dataset):
     def __getitem__(self, index: int) -> dict:
         if not 0 <= index < self.samples_per_epoch:
             raise IndexError(f"sample index {index} out of range [0, {self.samples_per_epoch})")
-        rng = sample_rng(self.epoch_seed, index)
-        return self.processing(self.draw_frames(rng), rng)
+        for redraw in range(MAX_REDRAWS if self.skip_bad_frames else 1):
+            rng = sample_rng(self.epoch_seed, index, redraw)
+            try:
+                return self.processing(self.draw_frames(rng), rng)
+            except FrameError as exc:
+                if not self.skip_bad_frames:
+                    raise FrameError(f"{exc} (DATA.BAD_FRAMES: skip trains on without such frames)") from None
+                self.bad_frames_skipped += 1
+                logger.warning("skipping a bad frame (%d so far in this process): %s", self.bad_frames_skipped, exc)
+        raise DatasetError(f"sample {index}: {MAX_REDRAWS} draws in a row hit bad frames; check the dataset")
 
     def draw_frames(self, rng: np.random.Generator) -> dict:
         """Dataset, sequence and frames of one sample, before processing (frames or :class:`FrameRef` s, and
