@@ -5,6 +5,7 @@ is set; this script is for runs trained without it, or epochs whose upload faile
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib.utils.cli import run_reporting_errors  # noqa: E402
-from lib.train.hub_upload import (CARD_IN_REPO, STAGING_DIR, checkpoint_in_repo, draw_curves,  # noqa: E402
+from lib.train.hub_upload import (CARD_IN_REPO, PUSH_FILE, STAGING_DIR, checkpoint_in_repo, draw_curves,  # noqa: E402
                                   make_card, push_files, run_file_names)
 from lib.train.trainers.base_trainer import RunPaths  # noqa: E402
 from lib.utils.checkpoint_io import (CheckpointError, list_checkpoints, load_checkpoint,  # noqa: E402
@@ -140,7 +141,17 @@ def run(args) -> int:
     for repo_path in sorted(files):
         print(f"uploaded {repo_path}")
     print(f"commit {info.oid}: {hub_url(args.repo_id)}")
+    _forget_staging(Path(args.path))
     return 0
+
+
+def _forget_staging(path: Path) -> None:
+    """A checkpoint pushed from a training run's staging folder: the folder has done its job, remove it (the
+    next training run with uploads would push it again otherwise)."""
+    staging = path.resolve().parent.parent
+    if path.is_file() and (staging / PUSH_FILE).is_file() and STAGING_DIR in staging.parts:
+        shutil.rmtree(staging, ignore_errors=True)
+        print(f"removed the staging folder {staging}")
 
 
 def main(argv: list | None = None) -> int:

@@ -388,30 +388,69 @@ _CLIENT_ENV_CLEARED = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_CACHE",
 
 
 @contextlib.contextmanager
-def serving_hub(home: Path):
-    """A running :class:`HubServer` with the real client pointed at it (``HF_ENDPOINT``), its cache and login
-    under ``home``, and ``HF_TOKEN`` set to the server's token (tests delete it to test "no token").
+def client_pointed_at(url: str, home: Path, token: str):
+    """The real client pointed at ``url`` (``HF_ENDPOINT``), its cache and login under ``home``, ``HF_TOKEN`` set.
 
     ``huggingface_hub.constants`` reads the environment once, at import: it is re-read here, and again after
     the environment is restored.
     """
     from huggingface_hub import constants
 
+    try:
+        with pytest.MonkeyPatch.context() as env:
+            for name in _CLIENT_ENV_CLEARED:
+                env.delenv(name, raising=False)
+            env.setenv("HF_ENDPOINT", url)
+            env.setenv("HF_HOME", str(home))
+            env.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+            env.setenv("HF_HUB_DISABLE_XET", "1")
+            env.setenv("HF_TOKEN", token)
+            importlib.reload(constants)
+            yield
+    finally:
+        importlib.reload(constants)  # back to the restored environment
+
+
+@contextlib.contextmanager
+def serving_hub(home: Path):
+    """A running :class:`HubServer` with the real client pointed at it (:func:`client_pointed_at`; tests delete
+    ``HF_TOKEN`` to test "no token")."""
     server = HubServer().start()
-    with pytest.MonkeyPatch.context() as env:
-        for name in _CLIENT_ENV_CLEARED:
-            env.delenv(name, raising=False)
-        env.setenv("HF_ENDPOINT", server.url)
-        env.setenv("HF_HOME", str(home))
-        env.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
-        env.setenv("HF_HUB_DISABLE_XET", "1")
-        env.setenv("HF_TOKEN", server.token)
-        importlib.reload(constants)
-        try:
+    try:
+        with client_pointed_at(server.url, home, server.token):
             yield server
-        finally:
-            server.stop()
-    importlib.reload(constants)
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def silent_hub(home: Path):
+    """A "Hub" that accepts every connection and never answers a byte (a hung server or proxy), with the real
+    client pointed at it. Yields its URL."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list = []
+    stop = threading.Event()
+
+    def accept_and_hold():
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept_and_hold, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    try:
+        with client_pointed_at(url, home, "hf_test_token_0123456789"):
+            yield url
+    finally:
+        stop.set()
+        thread.join()
+        for connection in held:
+            connection.close()
+        listener.close()
 
 
 @pytest.fixture

@@ -61,7 +61,7 @@ def test_every_epoch_is_pushed_in_order_with_the_run_files(published):
     files = server.files(REPO)
     assert set(files) == EPOCH_FILES | RUN_FILES | {".gitattributes"}
     # Epochs 1 and 2 were pruned locally (KEEP_CHECKPOINTS 1) while queued: the pushed bytes are still the saved ones.
-    assert [p.name for p in paths(run).checkpoint_dir.iterdir()] == ["SEQTRACK_ep0003.pth.tar"]
+    assert sorted(p.name for p in paths(run).checkpoint_dir.iterdir()) == [".run.lock", "SEQTRACK_ep0003.pth.tar"]
     for name in EPOCH_FILES:
         assert sha256(files[name]) == published.saved[Path(name).name], name
     commits = server.repo(REPO).commits
@@ -134,7 +134,7 @@ def short_run(save_dir, lasot, saved):
 
 
 def assert_intact(save_dir, saved):
-    on_disk = {p.name: sha256(p.read_bytes()) for p in paths(save_dir).checkpoint_dir.iterdir()}
+    on_disk = {p.name: sha256(p.read_bytes()) for p in paths(save_dir).checkpoint_dir.iterdir() if p.name != ".run.lock"}
     assert on_disk == saved and len(saved) == 2
 
 
@@ -170,11 +170,13 @@ def test_training_goes_on_when_the_token_is_refused_and_the_epoch_can_be_pushed_
     assert len(not_pushed) == 2 and "scripts/upload_checkpoint.py" in not_pushed[-1]
     assert hub.repo(REPO) is None
     # The summary says where the staged copy is and how to push it; once the Hub takes the token, that works.
-    staged = tmp_path / ".hub_staging" / "seqtrack" / CONFIG / "ep0002" / "checkpoints" / checkpoint_name(2)
+    [folder] = (tmp_path / ".hub_staging" / "seqtrack" / CONFIG).glob("ep0002-*")
+    staged = folder / "checkpoints" / checkpoint_name(2)
     assert str(staged) in not_pushed[-1] and sha256(staged.read_bytes()) == saved[checkpoint_name(2)]
     hub.fail_with(None)
     upload = load_script("upload_checkpoint")
-    assert upload.main([str(staged), "--repo_id", REPO, "--config", CONFIG]) == 0
+    assert upload.main([str(staged), "--repo_id", REPO]) == 0  # the config is read off the staging path
+    assert not folder.exists()  # pushed: its staging folder is gone, the next run will not push it again
     files = hub.files(REPO)
     assert sha256(files[f"checkpoints/{checkpoint_name(2)}"]) == saved[checkpoint_name(2)]
     assert f"logs/seqtrack-{CONFIG}.log" in files and "README.md" in files
@@ -223,3 +225,26 @@ def test_no_token_is_reported_with_what_to_do(tmp_path, hub, fast_retries, caplo
     assert any("no Hugging Face token" in w for w in hub_warnings(caplog))
     assert hub_uploader_from_config(tiny_config(TRAIN__HF__REPO_ID=REPO, TRAIN__HF__UPLOAD=False), run) is None
     assert hub_uploader_from_config(tiny_config(), run) is None
+
+
+def test_staged_epochs_are_pushed_by_the_next_uploader_or_reported_without_one(tmp_path, hub, fast_retries, caplog):
+    from lib.train.hub_upload import report_staged_without_uploads, staged_folders
+
+    run = paths(tmp_path)
+    hub.fail_with(500)
+    failing = HubUploader(REPO, run)
+    failing(*fake_checkpoint(run.checkpoint_dir, 1))
+    assert not failing.close(timeout=30)[0].pushed
+    [folder] = staged_folders(run)
+    assert (folder / "push.json").is_file()
+    # Uploads off: each staged epoch is reported with the command that pushes it.
+    assert report_staged_without_uploads(run) == [folder]
+    assert any("python scripts/upload_checkpoint.py" in w and str(folder) in w for w in hub_warnings(caplog))
+    # A staging that never finished (no push.json) is dropped; the complete one is pushed first, then cleaned up.
+    (run.save_dir / ".hub_staging" / "seqtrack" / CONFIG / "ep0009-deadbeef" / "checkpoints").mkdir(parents=True)
+    hub.fail_with(None)
+    uploader = HubUploader(REPO, run)
+    assert uploader.push_staged() == [1]
+    assert [r.pushed for r in uploader.close(timeout=30)] == [True]
+    assert f"checkpoints/{checkpoint_name(1)}" in hub.files(REPO) and "push.json" not in hub.files(REPO)
+    assert staged_folders(run) == []

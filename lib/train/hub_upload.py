@@ -7,31 +7,39 @@ Each pushed epoch is one commit to the model repo holding::
     README.md                               the model card (lib/utils/model_card.py)
 
 The hook runs on rank 0 right after a checkpoint is saved. It snapshots what the commit needs into
-``<save_dir>/.hub_staging/`` (a hard link to the checkpoint, so that pruning with TRAIN.KEEP_CHECKPOINTS cannot
-take it away; copies of the log and metrics, which keep growing) and queues the epoch. One worker thread pushes
-the queue in order; training never waits for it. A failed push (no token, 401, network down, server error) is a
-WARNING with the reason and is retried with exponential backoff; it never stops training and never touches a
-file of the run. At the end, :meth:`HubUploader.close` waits (bounded) for what is left and says which epochs
-were pushed and which were not, and why. Staged files are removed once pushed and kept when a push failed.
+``<save_dir>/.hub_staging/seqtrack/<config>/ep0003-<id>/`` (a hard link to the checkpoint, so that pruning with
+TRAIN.KEEP_CHECKPOINTS cannot take it away; copies of the log and metrics, which keep growing; ``push.json``,
+written last, with what the model card needs) and queues the epoch. One worker thread pushes the queue in
+order; training never waits for it. A failed push (no token, 401, network down, server error, a Hub that stops
+answering) is a WARNING with the reason and is retried with exponential backoff; it never stops training and
+never touches a file of the run. At the end, :meth:`HubUploader.close` waits (bounded; Ctrl-C ends the wait)
+for what is left and says which epochs were pushed and which were not, and why. A staging folder is removed
+once pushed and kept otherwise: the next run with uploads on pushes what a killed or interrupted run left
+staged (:meth:`HubUploader.push_staged`), and ``scripts/upload_checkpoint.py`` can push it by hand.
 
-Retry settings, for tests and slow networks: ``SEQTRACK_HUB_RETRY_BASE`` (seconds before the first retry,
-doubled each time; default 2), ``SEQTRACK_HUB_RETRY_ATTEMPTS`` (default 5), ``SEQTRACK_HUB_FINAL_WAIT``
-(seconds the end of the run waits for pending pushes; default 1800).
+Settings, for tests and slow networks: ``SEQTRACK_HUB_RETRY_BASE`` (seconds before the first retry, doubled each
+time; default 2), ``SEQTRACK_HUB_RETRY_ATTEMPTS`` (default 5), ``SEQTRACK_HUB_FINAL_WAIT`` (seconds the end of
+the run waits for pending pushes; default 1800), ``SEQTRACK_HUB_STALL_TIMEOUT`` (seconds without progress that
+end an attempt; default 120).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import queue
+import secrets
 import shutil
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from lib.train.trainers.base_trainer import RunPaths
+from lib.utils.atomic_files import write_text_atomic
 from lib.utils.checkpoint_io import parse_checkpoint_name
-from lib.utils.hub import describe_error, hub_url, quiet_http_logging
+from lib.utils.hub import describe_error, hub_url, quiet_http_logging, set_stall_timeout
 from lib.utils.model_card import RunSummary, build_model_card, parameter_counts, write_model_card
 from lib.utils.run_metrics import epoch_records, format_epochs
 
@@ -41,7 +49,10 @@ STAGING_DIR = ".hub_staging"
 CHECKPOINTS_IN_REPO = "checkpoints"
 LOGS_IN_REPO = "logs"
 CARD_IN_REPO = "README.md"
+PUSH_FILE = "push.json"  # in a staging folder: the epoch and what its model card needs; written last
 _MAX_RETRY_DELAY = 300.0
+_WAIT_REPORT_EVERY = 60.0  # seconds between 'still waiting' lines at the end of a run
+PENDING = "still pending when the run ended"
 
 
 def _env_number(name: str, default: float, cast=float):
@@ -66,6 +77,17 @@ def model_card_file(paths: RunPaths) -> Path:
 
 def checkpoint_in_repo(name: str) -> str:
     return f"{CHECKPOINTS_IN_REPO}/{name}"
+
+
+def staging_root(paths: RunPaths) -> Path:
+    """``<save_dir>/.hub_staging/<script>/<config>``: where epochs wait for their push."""
+    return paths.save_dir / STAGING_DIR / paths.script_name / paths.config_name
+
+
+def staged_folders(paths: RunPaths) -> list:
+    """The staging folders of the run (epochs queued or left by an earlier run), oldest epoch first."""
+    root = staging_root(paths)
+    return sorted(p for p in root.glob("ep*") if p.is_dir()) if root.is_dir() else []
 
 
 def make_card(config: dict, config_name: str, history: list, repo_files, parameters: dict | None,
@@ -122,8 +144,21 @@ class EpochPush:
     parameters: dict
     attempts: int = 0
     pushed: bool = False
-    reason: str = "still pending when the run ended"
+    finished: bool = False  # pushed, or given up on by the worker
+    reason: str = PENDING  # why it is not pushed (the last error while it is retried)
     commit: str | None = None
+
+    def record(self) -> dict:
+        """What ``push.json`` holds: enough to push the folder again from another process."""
+        return {"epoch": self.epoch, "checkpoint": self.checkpoint, "config": self.config, "history": self.history,
+                "parameters": self.parameters}
+
+    @classmethod
+    def from_folder(cls, staging: Path) -> "EpochPush":
+        """The job of a staging folder, from its ``push.json`` (OSError / ValueError when it is missing or bad)."""
+        record = json.loads((staging / PUSH_FILE).read_text())
+        return cls(int(record["epoch"]), staging, str(record["checkpoint"]), dict(record["config"]),
+                   list(record["history"]), dict(record["parameters"]))
 
 
 class HubUploader:
@@ -142,7 +177,9 @@ class HubUploader:
         self.retry_base = _env_number("SEQTRACK_HUB_RETRY_BASE", 2.0)
         self.attempts = max(_env_number("SEQTRACK_HUB_RETRY_ATTEMPTS", 5, int), 1)
         self.final_wait = _env_number("SEQTRACK_HUB_FINAL_WAIT", 1800.0)
-        self.staging_root = paths.save_dir / STAGING_DIR / paths.script_name / paths.config_name
+        self.stall_timeout = _env_number("SEQTRACK_HUB_STALL_TIMEOUT", 120.0)
+        set_stall_timeout(self.stall_timeout)
+        self.staging_root = staging_root(paths)
         self._queue: queue.Queue = queue.Queue()
         self._stop = threading.Event()
         self._results: list = []
@@ -166,20 +203,44 @@ class HubUploader:
         except OSError as exc:
             logger.warning("Hub: cannot stage epoch %d for upload to %s: %s; it will not be pushed", epoch,
                            self.repo_id, exc)
-            self._results.append(EpochPush(epoch, Path(), "", {}, [], {}, reason=f"could not be staged: {exc}"))
+            self._results.append(EpochPush(epoch, Path(), "", {}, [], {}, finished=True,
+                                           reason=f"could not be staged: {exc}"))
             return
+        self._enqueue(job)
+        logger.info("Hub: epoch %d queued for upload to %s", epoch, hub_url(self.repo_id))
+
+    def _enqueue(self, job: EpochPush) -> None:
         self._results.append(job)
         self._queue.put(job)
         if self._worker is None:
             self._worker = threading.Thread(target=self._work, name="hub-upload", daemon=True)
             self._worker.start()
-        logger.info("Hub: epoch %d queued for upload to %s", epoch, hub_url(self.repo_id))
+
+    def push_staged(self) -> list:
+        """Queue the epochs an earlier run staged but did not push (it was killed or interrupted); a folder
+        whose staging never finished is removed. Returns the epochs queued."""
+        queued, broken = [], []
+        for folder in staged_folders(self.paths):
+            try:
+                job = EpochPush.from_folder(folder)
+            except (OSError, ValueError, KeyError) as exc:
+                broken.append((folder, exc))
+                continue
+            self._enqueue(job)
+            queued.append(job.epoch)
+        for folder, exc in broken:
+            logger.warning("Hub: removing %s, an epoch's staging that never finished (%s); push that epoch by "
+                           "hand if it matters: python scripts/upload_checkpoint.py <its checkpoint> --repo_id %s",
+                           folder, exc, self.repo_id)
+            shutil.rmtree(folder, ignore_errors=True)
+        if queued:
+            logger.info("Hub: epoch(s) %s were staged by an earlier run but not pushed: pushing them to %s first",
+                        format_epochs(queued), hub_url(self.repo_id))
+        return queued
 
     def _stage(self, epoch: int, checkpoint: Path, state: dict) -> EpochPush:
-        """Snapshot the epoch's files under the staging folder, laid out as in the repo."""
-        staging = self.staging_root / f"ep{epoch:04d}"
-        if staging.exists():
-            shutil.rmtree(staging)
+        """Snapshot the epoch's files under a fresh staging folder, laid out as in the repo, ``push.json`` last."""
+        staging = self.staging_root / f"ep{epoch:04d}-{secrets.token_hex(4)}"  # unique: never one being pushed
         (staging / CHECKPOINTS_IN_REPO).mkdir(parents=True)
         target = staging / checkpoint_in_repo(checkpoint.name)
         try:
@@ -192,34 +253,61 @@ class HubUploader:
             if source.is_file():
                 (staging / names[kind]).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(source, staging / names[kind])
-        return EpochPush(epoch, staging, checkpoint_in_repo(checkpoint.name), dict(state["config"]),
-                         list(state["history"]), parameter_counts(state["net"]))
+        job = EpochPush(epoch, staging, checkpoint_in_repo(checkpoint.name), dict(state["config"]),
+                        list(state["history"]), parameter_counts(state["net"]))
+        write_text_atomic(staging / PUSH_FILE, json.dumps(job.record()) + "\n")
+        return job
 
     @property
     def local_card(self) -> Path:
         """The copy of the card the run keeps next to its log."""
         return model_card_file(self.paths)
 
-    def close(self, timeout: float | None = None) -> list:
-        """Wait (at most ``timeout`` s, default SEQTRACK_HUB_FINAL_WAIT) for pending pushes; log a summary."""
+    def close(self, timeout: float | None = None, reason: str | None = None) -> list:
+        """Wait (at most ``timeout`` s, default SEQTRACK_HUB_FINAL_WAIT) for pending pushes; log a summary.
+
+        ``reason`` says why epochs still pending after the wait are not pushed (default: the wait ran out).
+
+        Ctrl-C ends the wait: the summary is logged, the unpushed epochs stay staged for the next run, and the
+        KeyboardInterrupt goes on.
+        """
         if self._closed:
             return self._results
         self._closed = True
         timeout = self.final_wait if timeout is None else timeout
-        if self._worker is not None:
-            self._queue.put(None)
-            pending = sum(not job.pushed for job in self._results)
-            if pending and self._worker.is_alive():
-                logger.info("Hub: waiting for %d pending upload(s) to %s (at most %s s)", pending, self.repo_id,
-                            f"{timeout:g}")
-            self._worker.join(timeout)
-            if self._worker.is_alive():
-                self._stop.set()  # give up: the worker stops at its next retry wait
-                for job in self._results:
-                    if not job.pushed and job.reason == "still pending when the run ended":
-                        job.reason = f"still pending after waiting {timeout:g} s at the end of the run"
+        try:
+            if self._worker is not None:
+                self._queue.put(None)
+                self._wait(timeout, reason or f"still pending after waiting {timeout:g} s at the end of the run")
+        except KeyboardInterrupt:
+            self._give_up("interrupted (Ctrl-C) while the run waited for it")
+            self._log_summary()
+            raise
         self._log_summary()
         return self._results
+
+    def _pending(self) -> list:
+        return [job.epoch for job in self._results if not job.finished]
+
+    def _wait(self, timeout: float, reason: str) -> None:
+        """Join the worker for at most ``timeout`` s, saying what it waits for, then give up on what is left."""
+        deadline = time.monotonic() + timeout
+        while self._worker.is_alive() and self._pending():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self._give_up(reason)
+                return
+            logger.info("Hub: waiting for the upload of epoch(s) %s to %s (at most %.0f s more; Ctrl-C stops "
+                        "waiting and keeps them staged for the next run)", format_epochs(self._pending()),
+                        hub_url(self.repo_id), remaining)
+            self._worker.join(min(remaining, _WAIT_REPORT_EVERY))
+
+    def _give_up(self, reason: str) -> None:
+        """Stop the worker at its next retry wait and mark every pending epoch with ``reason``."""
+        self._stop.set()
+        for job in self._results:
+            if not job.finished:
+                job.reason = reason if job.reason == PENDING else f"{reason} (last error: {job.reason})"
 
     def _log_summary(self) -> None:
         pushed = [job.epoch for job in self._results if job.pushed]
@@ -245,9 +333,10 @@ class HubUploader:
             except Exception as exc:  # the worker must outlive any surprise, or later epochs would hang
                 job.reason = f"unexpected error: {describe_error(exc)}"
                 logger.exception("Hub: unexpected error while pushing epoch %d", job.epoch)
+            job.finished = True
 
     def _card(self, job: EpochPush, link_base: str = ""):
-        staged = {p.relative_to(job.staging).as_posix() for p in job.staging.rglob("*") if p.is_file()}
+        staged = set(self._staged_files(job))
         return make_card(job.config, self.paths.config_name, job.history, self._in_repo | staged | {CARD_IN_REPO},
                          job.parameters, self.repo_id, self.paths, link_base)
 
@@ -278,7 +367,12 @@ class HubUploader:
                         (job.commit or "")[:10])
             shutil.rmtree(job.staging, ignore_errors=True)
             return
-        job.reason = f"{job.reason} (gave up when the run ended)"
+
+    @staticmethod
+    def _staged_files(job: EpochPush) -> dict:
+        """``{path in repo: staged file}`` of a job (its ``push.json`` is for this machine, not the repo)."""
+        return {p.relative_to(job.staging).as_posix(): p for p in sorted(job.staging.rglob("*"))
+                if p.is_file() and p.name != PUSH_FILE}
 
     def _push(self, job: EpochPush) -> None:
         if not self._repo_ready:
@@ -286,7 +380,7 @@ class HubUploader:
             self._in_repo.update(self.api.list_repo_files(self.repo_id))  # a resumed run's earlier epochs
             self._repo_ready = True
         write_model_card(self._card(job), job.staging / CARD_IN_REPO)
-        files = {p.relative_to(job.staging).as_posix(): p for p in sorted(job.staging.rglob("*")) if p.is_file()}
+        files = self._staged_files(job)
         info = push_files(self.api, self.repo_id, files, f"Epoch {job.epoch}: checkpoint, log, metrics, curves, "
                           "model card", self.private, create=False)
         job.commit = getattr(info, "oid", None)
@@ -305,4 +399,19 @@ def hub_uploader_from_config(cfg, paths: RunPaths) -> HubUploader | None:
                        "training goes on and the checkpoints stay on disk", hf.REPO_ID)
     logger.info("Hub: pushing epoch checkpoints to %s (every %d epoch(s) and the last, %s repo) in the background",
                 hub_url(hf.REPO_ID), hf.UPLOAD_EVERY, "private" if hf.PRIVATE else "public")
-    return HubUploader(hf.REPO_ID, paths, private=hf.PRIVATE, every=hf.UPLOAD_EVERY, last_epoch=cfg.TRAIN.EPOCH)
+    uploader = HubUploader(hf.REPO_ID, paths, private=hf.PRIVATE, every=hf.UPLOAD_EVERY, last_epoch=cfg.TRAIN.EPOCH)
+    uploader.push_staged()
+    return uploader
+
+
+def report_staged_without_uploads(paths: RunPaths) -> list:
+    """With uploads off: warn about epochs an earlier run staged and never pushed, with the command that pushes
+    each. Returns their folders."""
+    folders = staged_folders(paths)
+    for folder in folders:
+        checkpoints = sorted((folder / CHECKPOINTS_IN_REPO).glob("*.pth.tar"))
+        target = checkpoints[0] if checkpoints else folder
+        logger.warning("Hub: %s holds an epoch staged by an earlier run and never pushed; push it with: python "
+                       "scripts/upload_checkpoint.py %s --repo_id USER/NAME --config %s (or train with TRAIN.HF.REPO_ID "
+                       "set: the run pushes it first)", folder, target, paths.config_name)
+    return folders

@@ -52,6 +52,24 @@ class HubPath:
         return f"{HF_SCHEME}{prefix}{self.repo_id}{at}/{self.filename}"
 
 
+def set_stall_timeout(seconds: float) -> None:
+    """From now on, every HTTP call of ``huggingface_hub`` in this process fails after ``seconds`` without
+    progress (connecting, or waiting to send or to receive data); the client's own default waits forever,
+    so a Hub that accepts connections and never answers would hold an upload, and the end of a run, for good.
+    """
+    from huggingface_hub import set_client_factory
+    from huggingface_hub.utils import _http
+
+    default_factory = _http.default_client_factory
+
+    def factory():
+        client = default_factory()
+        client.timeout = type(client.timeout)(float(seconds))  # the client library's own Timeout class
+        return client
+
+    set_client_factory(factory)
+
+
 def quiet_http_logging() -> None:
     """The client's HTTP library logs every request at INFO: keep those lines out of training logs."""
     for name in ("httpx2", "httpx"):
@@ -122,6 +140,11 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, ValueError) and "metadata" in str(exc):
         return f"the model card was refused: {_first_line(exc)}"
     name = type(exc).__name__
+    if "TimeoutException" in {cls.__name__ for cls in type(exc).__mro__} or isinstance(exc, TimeoutError):
+        from huggingface_hub import constants
+
+        return (f"{constants.ENDPOINT} stopped answering ({name}; SEQTRACK_HUB_STALL_TIMEOUT sets how many seconds "
+                f"without progress end an attempt)")
     if _is_network_error(exc):
         from huggingface_hub import constants
 
