@@ -93,11 +93,12 @@ def read_only(directory):
         undo()
 
 
-def load_script(name: str):
-    """Import ``scripts/<name>.py`` as a module, to call its ``main(argv)`` in-process."""
+def load_script(name: str, folder: str = "scripts"):
+    """Import ``<folder>/<name>.py`` (``scripts`` or ``tracking``) as a module, to call its ``main(argv)``
+    in-process."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location(f"scripts_{name}", REPO_ROOT / "scripts" / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"{folder}_{name}", REPO_ROOT / folder / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # registered first: dataclasses look their module up while it loads
     spec.loader.exec_module(module)
