@@ -15,30 +15,29 @@ import sys
 import tempfile
 import time
 from contextlib import nullcontext
+from functools import partial
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-
-from lib.config.seqtrack.config import Config, ConfigError, config_path, load_config  # noqa: E402
-from lib.models.seqtrack.tokens import build_sequences  # noqa: E402
-from lib.test.evaluation.running import resolve_device  # noqa: E402
-from lib.test.tracker.seqtrack import SeqTrackTracker  # noqa: E402
-from lib.train.data import stage_timer  # noqa: E402
-from lib.train.data.builder import build_train_dataset  # noqa: E402
-from lib.train.data.image_loader import JPEG_REDUCTIONS, opencv_loader  # noqa: E402
-from lib.train.data.loader import collate_frames_first  # noqa: E402
-from lib.train.dataset.synthetic import make_synthetic_lasot  # noqa: E402
-from lib.utils.box_ops import box_xywh_to_xyxy, xyxy_to_seq_format  # noqa: E402
-from lib.utils.checkpoint_io import CheckpointError  # noqa: E402
-from lib.utils.errors import DatasetError  # noqa: E402
-from lib.utils.malloc_tuning import keep_freed_memory  # noqa: E402
-from lib.utils.seeding import configure_determinism  # noqa: E402
-from scripts.benchmark_checkpoint import build_trainer, time_save_and_load  # noqa: E402
+from lib.checkpoint.io import CheckpointError
+from lib.config.seqtrack.config import Config, ConfigError, config_path, load_config
+from lib.data.errors import DatasetError
+from lib.data.image_loader import JPEG_REDUCTIONS, opencv_loader
+from lib.data.lasot.synthetic import make_synthetic_lasot
+from lib.models.seqtrack.tokens import build_sequences
+from lib.test.tracker.seqtrack import SeqTrackTracker
+from lib.train.benchmarking import build_trainer, time_save_and_load
+from lib.train.data.builder import build_train_dataset
+from lib.train.data.collate import collate_frames_first
+from lib.utils.box_ops import box_xywh_to_xyxy, xyxy_to_seq_format
+from lib.utils.device import resolve_device
+from lib.utils.malloc_tuning import keep_freed_memory
+from lib.utils.seeding import configure_determinism
+from lib.utils.stage_timer import StageTimer
 
 EXAMPLES = """examples:
   python scripts/benchmark.py                          # everything, tiny and b256, on the default device
@@ -104,6 +103,9 @@ def _median_rate(count: int, seconds: list) -> float:
     return count / statistics.median(seconds)
 
 
+DATA_STAGES = ("annotations", "decode", "crop_augment", "collate")  # the data path, as its parts time it
+
+
 class Sizes:
     """How much each section runs: a smoke run (--quick) or a measurement."""
 
@@ -153,8 +155,8 @@ def measure_decode(roots: dict, sizes: Sizes) -> dict:
                 for path in files:
                     opencv_loader(path, reduction)
                 rates[reduction].append(time.perf_counter() - start)
-        results[name] = {"frames_per_s": _median_rate(len(files), rates[1]),
-                         "reduced_frames_per_s": {str(r): _median_rate(len(files), rates[r]) for r in JPEG_REDUCTIONS[1:]},
+        reduced = {str(r): _median_rate(len(files), rates[r]) for r in JPEG_REDUCTIONS[1:]}
+        results[name] = {"frames_per_s": _median_rate(len(files), rates[1]), "reduced_frames_per_s": reduced,
                          "mean_kb": float(np.mean([os.path.getsize(p) for p in files]) / 1024),
                          "files": len(files)}
     return results
@@ -175,18 +177,18 @@ def _data_config(name: str) -> Config:
 def measure_data(name: str, root: Path, sizes: Sizes, workers: int | None, decode_fps: float) -> dict:
     """Samples per second of the data path in this process (with its time split) and with workers."""
     cfg = _data_config(name)
-    dataset = build_train_dataset(cfg, root)
+    timer = StageTimer()
+    dataset = build_train_dataset(cfg, root, timer=timer)
     dataset.set_epoch_seed(1)
     batch = cfg.TRAIN.BATCH_SIZE
     cv2.setNumThreads(1)
-    collate_frames_first([dataset[i] for i in range(min(batch, 4))])  # warm-up
-    stage_timer.enable()
+    collate_frames_first([dataset[i] for i in range(min(batch, 4))], timer)  # warm-up
+    timer.reset()
     start = time.perf_counter()
     for first in range(0, sizes.data_samples, batch):
-        collate_frames_first([dataset[i] for i in range(first, min(first + batch, sizes.data_samples))])
+        collate_frames_first([dataset[i] for i in range(first, min(first + batch, sizes.data_samples))], timer)
     seconds = time.perf_counter() - start
-    split = {stage: 1e3 * s / sizes.data_samples for stage, s in stage_timer.totals().items()}
-    stage_timer.enable(False)
+    split = {stage: 1e3 * timer.totals().get(stage, 0.0) / sizes.data_samples for stage in DATA_STAGES}
     one_process = sizes.data_samples / seconds
     workers = cfg.TRAIN.NUM_WORKER if workers is None else workers
     loader = torch.utils.data.DataLoader(dataset, batch_size=batch, num_workers=workers,
@@ -272,8 +274,8 @@ def measure_step(name: str, root: Path, device: torch.device, sizes: Sizes, batc
         autocast = torch.autocast("cuda", dtype=torch.bfloat16) if trainer.amp else nullcontext()
         if "flops_per_sample" not in results:
             results["flops_per_sample"] = training_flops(net, batch, cfg) / batch_size
-        full = lambda: trainer.train_step(host_batch)  # noqa: E731  the trainer moves the batch itself
-        bare = lambda: _bare_step(net, optimizer, batch, cfg, autocast)  # noqa: E731
+        full = partial(trainer.train_step, host_batch)  # the trainer moves the batch itself
+        bare = partial(_bare_step, net, optimizer, batch, cfg, autocast)
         full(), bare()  # warm-up (and the optimizer's state)
         full_s, bare_s = [], []
         for _ in range(sizes.step_rounds):  # alternate, so that a busy machine slows both alike

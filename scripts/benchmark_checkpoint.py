@@ -3,7 +3,7 @@ read it back (weights_only load), and the write time as a share of one epoch of 
 
 The checkpoint is built the way the trainer builds it: the config's model, its AdamW optimizer after one real
 training step (so the optimizer holds exp_avg and exp_avg_sq, about twice the model again), the StepLR
-scheduler, the grad scaler and the per-process RNG and meter state, gathered by ``LTRTrainer.state_dict``."""
+scheduler, the grad scaler and the per-process RNG and meter state, gathered by the trainer's ``Checkpointer``."""
 
 from __future__ import annotations
 
@@ -16,19 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import torch
 
-import torch  # noqa: E402
-
-from lib.config.seqtrack.config import Config, ConfigError, config_path, load_config  # noqa: E402
-from lib.models.seqtrack import build_seqtrack  # noqa: E402
-from lib.train.actors.seqtrack import build_actor  # noqa: E402
-from lib.utils.checkpoint_io import CheckpointError, checkpoint_name, load_checkpoint, save_atomic  # noqa: E402
-from lib.train.optim import build_optimizer  # noqa: E402
-from lib.train.trainers.base_trainer import RunPaths  # noqa: E402
-from lib.train.trainers.ltr_trainer import LTRTrainer  # noqa: E402
-from lib.utils.distributed import DistInfo  # noqa: E402
-from lib.utils.seeding import seed_everything  # noqa: E402
+from lib.checkpoint.io import CheckpointError
+from lib.config.seqtrack.config import Config, ConfigError, config_path, load_config
+from lib.train.benchmarking import build_trainer, random_batch, time_save_and_load
+from lib.train.trainers.ltr_trainer import LTRTrainer
 
 EXAMPLE = """example:
   python scripts/benchmark_checkpoint.py
@@ -69,32 +62,6 @@ def build_parser() -> argparse.ArgumentParser:
 # ---------------------------------------------------------------------------------------------------- set-up
 
 
-def random_batch(cfg: Config, batch_size: int, generator: torch.Generator) -> dict:
-    """A batch shaped like the data loader's, of random normalised pixels and random boxes inside the crop."""
-    templates, search = cfg.DATA.TEMPLATE, cfg.DATA.SEARCH
-    template_images = torch.randn(templates.NUMBER, batch_size, 3, templates.SIZE, templates.SIZE,
-                                  generator=generator)  # (T, B, 3, Ht, Wt)
-    search_images = torch.randn(1, batch_size, 3, search.SIZE, search.SIZE, generator=generator)  # (1, B, 3, Hs, Ws)
-    wh = 0.1 + 0.4 * torch.rand(1, batch_size, 2, generator=generator)  # (1, B, 2) widths, heights in [0.1, 0.5)
-    xy = torch.rand(1, batch_size, 2, generator=generator) * (1 - wh)  # top-left corner: x + w <= 1, y + h <= 1
-    return {"template_images": template_images, "search_images": search_images,
-            "search_anno": torch.cat([xy, wh], dim=-1)}  # (1, B, 4) normalised xywh
-
-
-def build_trainer(cfg: Config, config_name: str, save_dir: Path,
-                  device: torch.device = torch.device("cpu")) -> LTRTrainer:
-    """The trainer with the config's model, optimizer and scheduler on ``device``, as ``run_training`` wires it."""
-    seed_everything(cfg.TRAIN.SEED)
-    net = build_seqtrack(cfg).to(device)
-    optimizer, lr_scheduler = build_optimizer(cfg, net, device)
-    grad_scaler = torch.amp.GradScaler(device.type, enabled=False)
-    trainer = LTRTrainer(build_actor(cfg, net), None, None, optimizer, lr_scheduler, grad_scaler, cfg,
-                         RunPaths(save_dir, config_name), DistInfo(), device)
-    trainer.net.train()
-    trainer.clock.start_epoch(1, trainer.epoch_samples, 0, 0)  # as train_epoch does: its state is checkpointed
-    return trainer
-
-
 def step_batch_for(cfg: Config, override: int | None) -> int:
     if override is not None:
         return override
@@ -111,41 +78,7 @@ def time_steps(trainer: LTRTrainer, batches: list[dict]) -> list[float]:
     return seconds
 
 
-def tensor_mb(tree) -> float:
-    """MiB held by the tensors of a nested dict / list."""
-    if isinstance(tree, torch.Tensor):
-        return tree.numel() * tree.element_size() / 2**20
-    if isinstance(tree, dict):
-        return sum(tensor_mb(v) for v in tree.values())
-    if isinstance(tree, (list, tuple)):
-        return sum(tensor_mb(v) for v in tree)
-    return 0.0
-
-
 # ---------------------------------------------------------------------------------------------------- measuring
-
-
-def time_save_and_load(trainer: LTRTrainer, repeats: int) -> dict:
-    """Build the state as ``save_checkpoint`` does, then save it atomically and load it back ``repeats`` times."""
-    start = time.perf_counter()
-    state = trainer.state_dict(samples_in_epoch=0)
-    state_seconds = time.perf_counter() - start
-    path = trainer.paths.checkpoint_dir / checkpoint_name(state["epoch"])
-    save_seconds, load_seconds = [], []
-    for _ in range(repeats):
-        save_seconds.append(save_atomic(state, path))
-        start = time.perf_counter()
-        loaded = load_checkpoint(path)
-        load_seconds.append(time.perf_counter() - start)
-        if loaded["global_step"] != state["global_step"] or loaded["net"].keys() != state["net"].keys():
-            raise CheckpointError(f"{path} read back differs from the state written")
-        del loaded
-    size_mb = path.stat().st_size / 2**20
-    path.unlink()
-    return {"size_mb": size_mb, "net_mb": tensor_mb(state["net"]), "optimizer_mb": tensor_mb(state["optimizer"]),
-            "state_dict_s": state_seconds,
-            "save_s": statistics.median(save_seconds), "save_min_s": min(save_seconds), "save_all_s": save_seconds,
-            "load_s": statistics.median(load_seconds), "load_min_s": min(load_seconds), "load_all_s": load_seconds}
 
 
 def benchmark_config(name: str, repeats: int, epoch_seconds: float | None, steps: int, step_batch: int | None,
@@ -158,7 +91,6 @@ def benchmark_config(name: str, repeats: int, epoch_seconds: float | None, steps
     timed = epoch_seconds is None
     batches = [random_batch(cfg, batch_size, generator) for _ in range(1 + (steps if timed else 0))]
     step_seconds = time_steps(trainer, batches)[1:]  # the first step fills the optimizer state; not timed
-    trainer.epoch = 1  # an epoch-end checkpoint (SEQTRACK_ep0001.pth.tar)
     result = {"config": name, "parameters": sum(p.numel() for p in trainer.bare_net.parameters())}
     result.update(time_save_and_load(trainer, repeats))
     if timed:

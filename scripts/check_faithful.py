@@ -10,25 +10,28 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import cv2
+import numpy as np
+import torch
+
+from lib.config.seqtrack.config import default_config
+from lib.data.image_loader import FrameRef, opencv_loader
+from lib.models.seqtrack.tokens import target_tokens, tokens_to_boxes
+from lib.test.evaluation.metrics import (
+    CENTER_THRESHOLDS,
+    NORM_CENTER_THRESHOLDS,
+    OVERLAP_THRESHOLDS,
+    curves_of,
+    frame_errors,
+    mean_curves,
+)
+from lib.test.evaluation.running import read_results
+from lib.test.tracker.seqtrack import clip_box, crop_to_frame_box
+from lib.train.data.processing import CropSpec, SeqTrackProcessing
+from lib.train.data.sampler import sample_rng
+from lib.utils.crop import crop_image, crop_window, frame_box_to_crop, frame_box_to_crop_pixels, window_pixels
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
-
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from lib.config.seqtrack.config import default_config  # noqa: E402
-from lib.models.seqtrack.tokens import target_tokens, tokens_to_boxes  # noqa: E402
-from lib.test.evaluation.metrics import (CENTER_THRESHOLDS, NORM_CENTER_THRESHOLDS, OVERLAP_THRESHOLDS,  # noqa: E402
-                                         curves_of, frame_errors, mean_curves)
-from lib.test.evaluation.running import read_results  # noqa: E402
-from lib.test.tracker.seqtrack import clip_box, crop_to_frame_box  # noqa: E402
-from lib.train.data.image_loader import FrameRef, opencv_loader  # noqa: E402
-from lib.train.data.processing import CropSpec, SeqTrackProcessing  # noqa: E402
-from lib.train.data.sampler import sample_rng  # noqa: E402
-from lib.utils.crop import (crop_image, crop_window, frame_box_to_crop, frame_box_to_crop_pixels,  # noqa: E402
-                            window_pixels)
-
 DEFAULT_REFERENCE = REPO_ROOT / "tests" / "fixtures" / "original_reference"
 CROP_MAX_LEVELS = 1  # a crop may differ by one grey level ...
 CROP_MAX_FRACTION = 0.001  # ... on at most 0.1 % of its values (OpenCV rounding); otherwise it must be equal
@@ -299,8 +302,9 @@ def check_tokens(ref: Reference) -> PartReport:
     report = PartReport("tokens", "bins")
     for case in ref.targets["token_cases"]:
         box = torch.tensor(case["box_norm_f32"], dtype=torch.float32)
-        report.compare(case_name(case), max(_max_difference(target_tokens(box, bins, "xywh"), case[f"tokens_bins{bins}"])
-                                            for bins in (4000, 32)))
+        differences = [_max_difference(target_tokens(box, bins, "xywh"), case[f"tokens_bins{bins}"])
+                       for bins in (4000, 32)]
+        report.compare(case_name(case), max(differences))
     return report
 
 
@@ -363,7 +367,8 @@ def check_metrics(ref: Reference) -> PartReport:
                      (errors.norm_center, per_frame["norm_center_error"]),
                      (errors.valid.astype(float), np.asarray(per_frame["valid"], float)),
                      ([errors.average_overlap], [sequence["avg_overlap"]]),
-                     (seq_curves.success, sequence["success_curve"]), (seq_curves.precision, sequence["precision_curve"]),
+                     (seq_curves.success, sequence["success_curve"]),
+                     (seq_curves.precision, sequence["precision_curve"]),
                      (seq_curves.norm_precision, sequence["norm_precision_curve"])]
             report.compare(f"sequence {sequence['name']} ({sequence['note']})",
                            max(_metric_difference(a, b) for a, b in pairs), METRIC_TOLERANCE)

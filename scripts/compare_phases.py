@@ -7,12 +7,10 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from lib.utils.cli import run_reporting_errors  # noqa: E402
-from lib.utils.run_metrics import (MetricsError, RecordComparison, compare_records, format_epochs,  # noqa: E402
-                                   locate_run, read_metrics)
-from lib.utils.weight_compare import compare_state_dicts, epoch_checkpoints, load_net_state  # noqa: E402
+from lib.cli import run_reporting_errors
+from lib.runlog.compare import RecordComparison, compare_records
+from lib.runlog.records import MetricsError, format_epochs, locate_run, read_metrics
+from lib.runlog.weights import compare_state_dicts, epoch_checkpoints, load_net_state
 
 EXAMPLE = """example:
   python scripts/compare_phases.py output/phase1 output/phase2

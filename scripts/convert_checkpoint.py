@@ -11,23 +11,28 @@ Every tensor is checked against the network of the config: names, shapes, each u
 from __future__ import annotations
 
 import argparse
-import copy
 import logging
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import torch
 
-import torch  # noqa: E402
-
-from lib.config.seqtrack.config import ConfigError, config_from_dict, config_path, load_config  # noqa: E402
-from lib.models.seqtrack import build_seqtrack  # noqa: E402
-from lib.models.seqtrack.errors import ModelConfigError  # noqa: E402
-from lib.utils.checkpoint_io import CheckpointError, save_atomic  # noqa: E402
-from lib.utils.cli import run_reporting_errors  # noqa: E402
-from lib.utils.original_checkpoint import (LAYOUT_NATIVE, LAYOUT_ORIGINAL, expected_shapes,  # noqa: E402
-                                           native_to_original, original_checkpoint_state, original_to_native,
-                                           read_any_checkpoint, weights_only_native_state)
+from lib.checkpoint.io import CheckpointError, save_atomic
+from lib.checkpoint.original import (
+    LAYOUT_NATIVE,
+    LAYOUT_ORIGINAL,
+    expected_shapes,
+    native_to_original,
+    original_checkpoint_state,
+    original_to_native,
+    read_any_checkpoint,
+    weights_only_native_state,
+)
+from lib.cli import run_reporting_errors
+from lib.config.seqtrack.config import ConfigError
+from lib.models.seqtrack import build_seqtrack
+from lib.models.seqtrack.errors import ModelConfigError
+from lib.models.seqtrack.loading import network_config
 
 EXAMPLE = """examples:
   python scripts/convert_checkpoint.py SEQTRACK_ep0500.pth.tar seqtrack_b256_ep0500.native.pth.tar --to native
@@ -36,8 +41,6 @@ EXAMPLE = """examples:
 exit codes: 0 written, 2 bad input (a file that is missing, refused, of the wrong layout, or does not fit the config)"""
 
 DEFAULT_CONFIG = "seqtrack_b256"  # the model the original released
-# The config only shapes the network the weights are checked against; MAE weights are never read here.
-_NO_PRETRAINED = {"MODEL.ENCODER.PRETRAINED_PATH": "", "MODEL.ENCODER.PRETRAIN_TYPE": "scratch"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,13 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _config(name: str | None, stored: dict | None):
-    """``(config, where it came from)``: the named YAML's, else the checkpoint's stored one; MAE never loaded."""
+    """``(config, where it came from)``: the named YAML's, else the checkpoint's stored one. The config only
+    shapes the network the weights are checked against; MAE weights are never read here."""
     if name is None and isinstance(stored, dict):
-        tree = copy.deepcopy(stored)
-        tree.setdefault("MODEL", {}).setdefault("ENCODER", {}).update(PRETRAINED_PATH="", PRETRAIN_TYPE="scratch")
-        return config_from_dict(tree, where="the checkpoint's stored config"), "stored in the checkpoint"
+        return network_config(stored, DEFAULT_CONFIG, "the checkpoint"), "stored in the checkpoint"
     name = name or DEFAULT_CONFIG
-    return load_config(config_path(name), _NO_PRETRAINED), name
+    return network_config(None, name), name
 
 
 def _network_shapes(cfg) -> dict:

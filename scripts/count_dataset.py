@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from lib.config.seqtrack.config import ConfigError, config_path, load_config  # noqa: E402
-from lib.utils.errors import DatasetError  # noqa: E402
-from lib.train.dataset.lasot import count_lasot  # noqa: E402
-from lib.utils.lasot_specs import check_class_dirs, check_classes, check_root  # noqa: E402
-from lib.utils.local_settings import SettingsError, resolve_lasot_root  # noqa: E402
+from lib.cli import EXIT_FAILED, fail
+from lib.config.seqtrack.config import ConfigError, config_path, load_config
+from lib.data.errors import DatasetError
+from lib.data.lasot.splits import check_class_dirs, check_classes, check_root
+from lib.data.lasot.train_set import count_lasot
+from lib.data.local_settings import SettingsError, resolve_lasot_root
 
 EXAMPLE = """example:
   python scripts/count_dataset.py                                   # classes of seqtrack_b256 ([] = all 70)
@@ -63,13 +61,11 @@ def main(argv: list | None = None) -> int:
         classes = check_classes(args.classes if args.classes is not None else list(cfg.DATA.TRAIN.CLASSES))
         check_class_dirs(root, classes)
     except (ConfigError, SettingsError, DatasetError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return fail(exc)
     try:  # what is on disk
         counts = count_lasot(root, classes)
     except DatasetError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return fail(exc, EXIT_FAILED)
     frames_per_sample = cfg.DATA.TEMPLATE.NUMBER + cfg.DATA.SEARCH.NUMBER
     print(f"LaSOT root: {root}")
     print(format_table(counts, frames_per_sample))

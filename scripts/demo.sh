@@ -15,7 +15,7 @@ python scripts/make_synthetic_lasot.py --out "$DATA" --classes mouse electricfan
 python scripts/count_dataset.py --lasot_dir "$DATA" --classes mouse electricfan
 
 echo "== 2/6 Phase 1: training seqtrack_tiny for all its epochs into $OUT/phase1"
-rm -rf "$OUT/phase1" "$OUT/phase2"
+rm -rf "$OUT/phase1" "$OUT/phase2" "$OUT/results"
 python tracking/train.py --script seqtrack --config seqtrack_tiny --save_dir "$OUT/phase1" --mode single \
     --lasot_dir "$DATA"
 

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from lib.utils.cli import run_reporting_errors  # noqa: E402
-from lib.utils.checkpoint_io import checkpoint_name  # noqa: E402
-from lib.utils.hub import HubError, HubInputError, HubPath, download  # noqa: E402
+from lib.checkpoint.io import checkpoint_name
+from lib.cli import run_reporting_errors
+from lib.hub.client import HubError, HubInputError, HubPath, download
 
 EXAMPLE = """example:
   python scripts/download_checkpoint.py --repo_id user/seqtrack-b256 --epoch 5

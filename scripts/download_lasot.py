@@ -8,13 +8,11 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from lib.utils.cli import run_reporting_errors  # noqa: E402
-from lib.utils.errors import DatasetError  # noqa: E402
-from lib.utils.hub import HubError, HubInputError  # noqa: E402
-from lib.utils.lasot_download import DEFAULT_REPO, download_classes  # noqa: E402
-from lib.utils.logging_setup import setup_logging  # noqa: E402
+from lib.cli import run_reporting_errors
+from lib.data.errors import DatasetError
+from lib.data.lasot.download import DEFAULT_REPO, download_classes
+from lib.hub.client import HubError, HubInputError
+from lib.utils.logging_setup import setup_logging
 
 EXAMPLE = f"""example:
   python scripts/download_lasot.py --classes mouse electricfan

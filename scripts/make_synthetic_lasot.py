@@ -6,12 +6,10 @@ import argparse
 import logging
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from lib.utils.errors import DatasetError  # noqa: E402
-from lib.train.dataset.synthetic import make_synthetic_lasot  # noqa: E402
+from lib.cli import fail
+from lib.data.errors import DatasetError
+from lib.data.lasot.synthetic import make_synthetic_lasot
 
 EXAMPLE = """example:
   python scripts/make_synthetic_lasot.py --out ./data/lasot --classes mouse electricfan
@@ -41,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--frames", type=int, default=120, help="frames per sequence (default: %(default)s)")
     parser.add_argument("--size", type=_size, default=(320, 240), help="frame size WIDTHxHEIGHT (default: 320x240)")
     parser.add_argument("--seed", type=int, default=0, help="seed of every random choice (default: %(default)s)")
-    parser.add_argument("--workers", type=int, default=None, help="processes to use (default: the CPU count, at most 8)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="processes to use (default: the CPU count, at most 8)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace sequences that hold other data instead of stopping")
     parser.add_argument("--realistic", action="store_true",
@@ -58,8 +57,7 @@ def main(argv: list | None = None) -> int:
         root = make_synthetic_lasot(args.out, args.classes, args.sequences, args.frames, args.size, args.seed,
                                     workers=args.workers, overwrite=args.overwrite, realistic=args.realistic)
     except DatasetError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return fail(exc)
     print(f"wrote {len(args.classes)} classes x {args.sequences} sequences x {args.frames} frames to {root} "
           f"in {time.perf_counter() - start:.1f} s")
     return 0

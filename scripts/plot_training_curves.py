@@ -7,11 +7,9 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from lib.utils.cli import run_reporting_errors  # noqa: E402
-from lib.utils.plotting import plot_training_curves  # noqa: E402
-from lib.utils.run_metrics import MetricsError, locate_run, read_metrics  # noqa: E402
+from lib.cli import run_reporting_errors
+from lib.runlog.curves import plot_training_curves
+from lib.runlog.records import MetricsError, locate_run, read_metrics
 
 EXAMPLE = """example:
   python scripts/plot_training_curves.py output/run1

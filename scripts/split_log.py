@@ -7,11 +7,9 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from lib.utils.cli import run_reporting_errors  # noqa: E402
-from lib.utils.run_metrics import (MetricsError, format_epochs, is_resume_line, is_resume_record_line,  # noqa: E402
-                                   parse_log_line, split_phases)
+from lib.cli import run_reporting_errors
+from lib.runlog.phases import is_resume_line, is_resume_record_line, split_phases
+from lib.runlog.records import MetricsError, format_epochs, parse_log_line
 
 EXAMPLE = """example:
   python scripts/split_log.py output/logs/seqtrack-seqtrack_b256.log

@@ -10,17 +10,22 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from lib.utils.cli import run_reporting_errors  # noqa: E402
-from lib.train.hub_upload import (CARD_IN_REPO, PUSH_FILE, STAGING_DIR, checkpoint_in_repo, draw_curves,  # noqa: E402
-                                  make_card, push_files, run_file_names)
-from lib.train.trainers.base_trainer import RunPaths  # noqa: E402
-from lib.utils.checkpoint_io import (CheckpointError, list_checkpoints, load_checkpoint,  # noqa: E402
-                                     parse_checkpoint_name)
-from lib.utils.hub import HubError, hub_error, hub_url, quiet_http_logging  # noqa: E402
-from lib.utils.logging_setup import setup_logging  # noqa: E402
-from lib.utils.model_card import parameter_counts, write_model_card  # noqa: E402
+from lib.checkpoint.io import CheckpointError, list_checkpoints, load_checkpoint, parse_checkpoint_name
+from lib.checkpoint.paths import RunPaths
+from lib.cli import run_reporting_errors
+from lib.hub.client import HubError, hub_error, hub_url, quiet_http_logging
+from lib.hub.model_card import parameter_counts, write_model_card
+from lib.hub.upload import (
+    CARD_IN_REPO,
+    PUSH_FILE,
+    STAGING_DIR,
+    checkpoint_in_repo,
+    draw_curves,
+    make_card,
+    push_files,
+    run_file_names,
+)
+from lib.utils.logging_setup import setup_logging
 
 SCRIPT = "seqtrack"
 EXAMPLE = """example:

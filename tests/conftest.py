@@ -1,17 +1,17 @@
-"""Test set-up: the repository root on sys.path, few threads, no stale log handlers, and shared helpers for
-end-to-end runs."""
+"""Test set-up: few threads, no stale log handlers, the local Hub server, and shared fixtures for end-to-end runs.
+
+The project is installed as a package (``pip install -e .``, by scripts/setup_env.sh): ``lib`` imports as it does
+for the entry points; pytest puts this folder on the import path for the test helpers (``e2e``, ``hub_server``).
+"""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
 
 torch.set_num_threads(2)
 
@@ -39,7 +39,7 @@ def repo_root() -> Path:
 @pytest.fixture(scope="session")
 def synthetic_lasot(tmp_path_factory) -> Path:
     """A generated LaSOT-layout dataset of mouse and electricfan, shared by the end-to-end tests."""
-    from lib.train.dataset.synthetic import make_synthetic_lasot
+    from lib.data.lasot.synthetic import make_synthetic_lasot
 
     root = tmp_path_factory.mktemp("lasot")
     make_synthetic_lasot(root, classes=["mouse", "electricfan"], sequences=20, frames=60, size=(160, 120), seed=0)

@@ -12,28 +12,17 @@ from pathlib import Path
 
 import pytest
 import torch
+from configs import CONFIG, FAST, tiny_config  # noqa: F401  (FAST, tiny_config: also the tests' imports)
 
-from lib.config.seqtrack.config import config_path, load_config
-from lib.utils.checkpoint_io import checkpoint_name
+from lib.checkpoint.io import checkpoint_name
+from lib.checkpoint.paths import RunPaths
 from lib.train.run_training import run_training
-from lib.train.trainers.base_trainer import RunPaths
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-CONFIG = "seqtrack_tiny"
-
-# Short runs: 6 batches of 8 per epoch, a log line every 16 samples, no DataLoader workers unless asked.
-FAST = {"DATA.TRAIN.SAMPLE_PER_EPOCH": 48, "TRAIN.BATCH_SIZE": 8, "TRAIN.EPOCH": 3,
-        "TRAIN.LOG_INTERVAL_SAMPLES": 16, "TRAIN.NUM_WORKER": 0, "TRAIN.LR_DROP_EPOCH": 2}
-
-
-def tiny_config(**overrides):
-    merged = dict(FAST)
-    merged.update({k.replace("__", "."): v for k, v in overrides.items()})
-    return load_config(config_path(CONFIG), merged)
 
 
 def train(save_dir: Path, lasot_dir: Path, resume=None, restore_rng=True, **overrides):
-    cfg = tiny_config(**overrides)
+    cfg = tiny_config(FAST, **overrides)
     return run_training(cfg, CONFIG, save_dir, resume=resume, lasot_dir=str(lasot_dir), restore_rng=restore_rng)
 
 

@@ -4,22 +4,13 @@ import math
 
 import pytest
 import torch
+from configs import UNIT_ARCH, tiny_config
 
-from lib.config.seqtrack.config import config_path, load_config
 from lib.models.seqtrack import build_seqtrack
 from lib.models.seqtrack.tokens import build_sequences
 from lib.train.actors import SeqTrackActor, build_actor
 from lib.train.actors.seqtrack import class_weights, decoded_iou
 from lib.utils.box_ops import box_xywh_to_xyxy, xyxy_to_seq_format
-
-
-# The unit tests pin the small architecture they were written for (100 bins, 8-px patches: 64 search tokens),
-# so tuning the CPU demo's seqtrack_tiny.yaml (16-px patches, 32 bins) does not change what they check.
-UNIT_ARCH = {"MODEL.BINS": 100, "MODEL.ENCODER.PATCH_SIZE": 8, "MODEL.ENCODER.STRIDE": 8}
-
-
-def tiny_cfg(**overrides):
-    return load_config(config_path("seqtrack_tiny"), {**UNIT_ARCH, **overrides})
 
 
 def tiny_batch(batch=4, seed=0, size=64):
@@ -34,7 +25,7 @@ def tiny_batch(batch=4, seed=0, size=64):
 
 
 def make_actor(seed=0, **overrides):
-    cfg = tiny_cfg(**overrides)
+    cfg = tiny_config(UNIT_ARCH, **overrides)
     torch.manual_seed(seed)
     return build_actor(cfg, build_seqtrack(cfg))
 

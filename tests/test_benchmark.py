@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from e2e import load_script
 
 benchmark = load_script("benchmark")

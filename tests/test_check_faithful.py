@@ -7,8 +7,8 @@ import math
 
 import pytest
 import torch
-
 from e2e import load_script
+
 from lib.utils import crop as crop_module
 
 check = load_script("check_faithful")

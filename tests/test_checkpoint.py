@@ -7,11 +7,20 @@ import random
 import numpy as np
 import pytest
 import torch
-
 from e2e import read_only
-from lib.utils.checkpoint_io import (FORMAT_VERSION, NET_TYPE, CheckpointError, CheckpointPosition,
-                                     checkpoint_name, find_latest_valid, list_checkpoints, load_checkpoint,
-                                     parse_checkpoint_name, save_atomic)
+
+from lib.checkpoint.io import (
+    FORMAT_VERSION,
+    NET_TYPE,
+    CheckpointError,
+    CheckpointPosition,
+    checkpoint_name,
+    find_latest_valid,
+    list_checkpoints,
+    load_checkpoint,
+    parse_checkpoint_name,
+    save_atomic,
+)
 from lib.utils.seeding import capture_rng_state, derive_epoch_seed, restore_rng_state
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from e2e import load_script
-from lib.utils.run_metrics import MetricsWriter, epoch_records, interval_records, parse_log, read_metrics
-from lib.utils.weight_compare import compare_state_dicts
+
+from lib.runlog.records import MetricsWriter, epoch_records, interval_records, parse_log, read_metrics
+from lib.runlog.weights import compare_state_dicts
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CONFIG = "seqtrack_tiny"

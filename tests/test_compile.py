@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-
 from e2e import checkpoint, figures, paths, train
 
 pytestmark = pytest.mark.skipif(not torch._dynamo.is_dynamo_supported(), reason="torch.compile unsupported here")

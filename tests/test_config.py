@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from lib.config.seqtrack.config import (ConfigError, available_configs, config_from_dict, config_path,
-                                        default_config, load_config)
+from lib.config.seqtrack.config import (
+    ConfigError,
+    available_configs,
+    config_from_dict,
+    config_path,
+    default_config,
+    load_config,
+)
 
 
 def write(tmp_path, text):

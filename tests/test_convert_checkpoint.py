@@ -8,11 +8,18 @@ from pathlib import Path
 import pytest
 import torch
 from e2e import load_script
-from test_original_checkpoint import (TINY, foreign_module, original_state, random_weights, read_fixture,
-                                     tiny_config, write_original)
+from test_original_checkpoint import (
+    TINY,
+    foreign_module,
+    original_state,
+    random_weights,
+    read_fixture,
+    tiny_config,
+    write_original,
+)
 
-from lib.utils import original_checkpoint as oc
-from lib.utils.checkpoint_io import FORMAT_VERSION, NET_TYPE, load_checkpoint, save_atomic
+from lib.checkpoint import original as oc
+from lib.checkpoint.io import FORMAT_VERSION, NET_TYPE, load_checkpoint, save_atomic
 
 convert = load_script("convert_checkpoint")
 

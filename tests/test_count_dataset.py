@@ -8,13 +8,13 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from e2e import load_script
 
-from lib.train.dataset.lasot import ClassCount, count_lasot
+from lib.data.lasot.train_set import ClassCount, count_lasot
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "lasot_annos" / "lasot_annos.tar.xz"
-sys.path.insert(0, str(REPO_ROOT / "scripts"))
-import count_dataset  # noqa: E402
+count_dataset = load_script("count_dataset")
 
 # LaSOT facts (train / test frames of the official split, 16 / 4 sequences per class).
 EXPECTED = {

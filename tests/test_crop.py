@@ -11,8 +11,16 @@ import numpy as np
 import pytest
 import torch
 
-from lib.utils.crop import (CropWindow, crop_box_to_frame, crop_image, crop_window, flip_box_xywh,
-                            frame_box_to_crop, frame_box_to_crop_pixels, window_pixels)
+from lib.utils.crop import (
+    CropWindow,
+    crop_box_to_frame,
+    crop_image,
+    crop_window,
+    flip_box_xywh,
+    frame_box_to_crop,
+    frame_box_to_crop_pixels,
+    window_pixels,
+)
 
 
 def coordinate_frame(width: int, height: int) -> np.ndarray:

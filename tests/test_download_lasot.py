@@ -9,35 +9,34 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from e2e import load_script
 
 REPO = "l-lt/LaSOT"
 download_lasot = load_script("download_lasot")
 
 
-def make_zip(source: Path, name: str, target: Path, top_folder: bool, drop_line_of: str | None = None) -> bytes:
-    """A class zip of ``source/<name>``; ``drop_line_of`` names a sequence whose last ground-truth line is left out."""
+def make_zip(source: Path, name: str, target: Path, top_folder: bool, drop_frame_of: str | None = None) -> bytes:
+    """A class zip of ``source/<name>``; ``drop_frame_of`` names a sequence whose last frame is left out."""
     with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as archive:
         for path in sorted((source / name).rglob("*")):
             if not path.is_file():
                 continue
             inside = path.relative_to(source if top_folder else source / name).as_posix()
-            if drop_line_of and path.name == "groundtruth.txt" and path.parent.name == drop_line_of:
-                archive.writestr(inside, "".join(path.read_text().splitlines(keepends=True)[:-1]))
-            else:
-                archive.write(path, inside)
+            if drop_frame_of and path.parent.name == "img" and path.parent.parent.name == drop_frame_of \
+                    and path.name == "00000060.jpg":
+                continue
+            archive.write(path, inside)
     return target.read_bytes()
 
 
 @pytest.fixture(scope="module")
 def class_zips(synthetic_lasot, tmp_path_factory) -> dict:
-    """mouse.zip with a top folder, electricfan.zip without, and a mouse.zip with a short annotation file."""
+    """mouse.zip with a top folder, electricfan.zip without, and a mouse.zip with a frame missing."""
     folder = tmp_path_factory.mktemp("zips")
     return {"mouse.zip": make_zip(synthetic_lasot, "mouse", folder / "mouse.zip", top_folder=True),
             "electricfan.zip": make_zip(synthetic_lasot, "electricfan", folder / "electricfan.zip", top_folder=False),
             "broken": make_zip(synthetic_lasot, "mouse", folder / "broken.zip", top_folder=True,
-                               drop_line_of="mouse-3")}
+                               drop_frame_of="mouse-3")}
 
 
 @pytest.fixture
@@ -95,7 +94,7 @@ def test_a_zip_with_a_broken_sequence_is_refused_and_nothing_is_put_in_place(hub
     assert download_lasot.main(["--classes", "mouse", "--out", str(out)]) == 2
     err = capsys.readouterr().err  # the client's progress bar, then one error line
     assert "Traceback" not in err
-    assert "mouse-3: groundtruth.txt has 59 lines but img/ has 60 frames" in err.splitlines()[-1]
+    assert "mouse-3: 1 of its 60 annotated frames are missing from img/ (first: 00000060.jpg)" in err.splitlines()[-1]
     assert not (out / "mouse").exists() and not (out / ".mouse.unpacking").exists()
 
 

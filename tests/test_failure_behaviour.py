@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 import pytest
-
 from e2e import FAST, REPO_ROOT, checkpoint, load_script, paths, read_only, run_cli, train
-from lib.utils.checkpoint_io import checkpoint_name
+
+from lib.checkpoint.io import checkpoint_name
 
 train_cli = load_script("train", "tracking")
 
@@ -126,10 +126,12 @@ def test_bad_input_is_one_line_and_loses_nothing(tmp_path, synthetic_lasot, caps
     elif case == "read_only_run_resumed":
         train(save_dir, lasot, TRAIN__EPOCH=1)
         guard = read_only(paths(save_dir).checkpoint_dir)
-        extra, pattern = ["TRAIN.EPOCH", "2", "TRAIN.RESUME_PATH", "auto"], r"cannot write to the run's checkpoint folder"
+        extra = ["TRAIN.EPOCH", "2", "TRAIN.RESUME_PATH", "auto"]
+        pattern = r"cannot write to the run's checkpoint folder"
     elif case == "jpeg4py_without_its_library":
         pytest.importorskip("jpeg4py")
-        extra, pattern = ["DATA.IMAGE_LOADER", "jpeg4py"], r"libturbojpeg cannot be loaded .* DATA\.IMAGE_LOADER: opencv"
+        extra = ["DATA.IMAGE_LOADER", "jpeg4py"]
+        pattern = r"libturbojpeg cannot be loaded .* DATA\.IMAGE_LOADER: opencv"
     elif case == "truncated_checkpoint":
         train(save_dir, lasot, TRAIN__EPOCH=1)
         saved = checkpoint(save_dir, 1)
@@ -193,7 +195,8 @@ class _FullDiskHandle:
 
 @pytest.mark.parametrize("how", ["known_before_writing", "found_while_writing"])
 def test_a_full_disk_says_so_and_keeps_the_earlier_checkpoints(tmp_path, synthetic_lasot, capsys, monkeypatch, how):
-    from lib.utils import atomic_files, checkpoint_io
+    from lib.checkpoint import io as checkpoint_io
+    from lib.utils import atomic_files
 
     train(tmp_path, synthetic_lasot, TRAIN__EPOCH=1)
     before = checkpoint(tmp_path, 1).read_bytes()
@@ -251,7 +254,8 @@ def test_bad_frames_can_be_skipped_reproducibly(tmp_path, synthetic_lasot):
 # --------------------------------------------------------------------------------------------- a hung Hub
 def test_a_hub_that_never_answers_does_not_hold_the_run(tmp_path, synthetic_lasot, capsys, monkeypatch):
     from hub_server import silent_hub
-    from lib.utils.hub import set_stall_timeout
+
+    from lib.hub.client import set_stall_timeout
 
     monkeypatch.setenv("SEQTRACK_HUB_STALL_TIMEOUT", "1")
     monkeypatch.setenv("SEQTRACK_HUB_RETRY_ATTEMPTS", "2")

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 import torch
+from configs import FAST, tiny_config
+from e2e import REPO_ROOT, load_script
 
-from e2e import REPO_ROOT, load_script, tiny_config
+from lib.checkpoint.io import FORMAT_VERSION, NET_TYPE, CheckpointError, checkpoint_name, local_checkpoint
+from lib.hub.client import HubError, HubInputError, HubPath, download, parse_hub_path
 from lib.models.seqtrack import build_seqtrack
-from lib.test.evaluation.running import load_network, resolve_checkpoint
-from lib.utils.checkpoint_io import FORMAT_VERSION, NET_TYPE, CheckpointError, checkpoint_name
-from lib.utils.hub import HubError, HubInputError, HubPath, download, local_checkpoint, parse_hub_path
+from lib.models.seqtrack.loading import load_network
+from lib.test.evaluation.running import resolve_checkpoint
 
 REPO = "tester/seqtrack-tiny"
 
@@ -28,7 +30,7 @@ def _tracking_script(name: str):
 @pytest.fixture
 def published(hub, tmp_path):
     """A repo with a real tiny-model checkpoint at epoch 1, and a second commit replacing it."""
-    cfg = tiny_config()
+    cfg = tiny_config(FAST)
     torch.manual_seed(0)
     net = build_seqtrack(cfg)
     state = {"format_version": FORMAT_VERSION, "net_type": NET_TYPE, "epoch": 1, "net": net.state_dict(),

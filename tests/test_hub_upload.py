@@ -14,13 +14,14 @@ from types import SimpleNamespace
 
 import pytest
 import torch
+from configs import FAST, tiny_config
+from e2e import CONFIG, figures, final_weights, paths, train, weights_equal
+from hub_server import serving_hub
 from huggingface_hub import ModelCard, hf_hub_download
 
-from e2e import CONFIG, figures, final_weights, paths, tiny_config, train, weights_equal
-from hub_server import serving_hub
-from lib.train.hub_upload import HubUploader, hub_uploader_from_config, model_card_file
+from lib.checkpoint.io import checkpoint_name, save_atomic
+from lib.hub.upload import HubUploader, hub_uploader_from_config, model_card_file
 from lib.train.run_training import run_training
-from lib.utils.checkpoint_io import checkpoint_name, save_atomic
 
 REPO = "tester/seqtrack-tiny"
 EPOCH_FILES = {f"checkpoints/SEQTRACK_ep000{e}.pth.tar" for e in (1, 2, 3)}
@@ -51,7 +52,7 @@ def published(tmp_path_factory, synthetic_lasot):
     saved = {}
     with serving_hub(tmp_path_factory.mktemp("hf_home")) as server, pytest.MonkeyPatch.context() as env:
         env.setenv("SEQTRACK_HUB_RETRY_BASE", "0.05")
-        cfg = tiny_config(TRAIN__HF__REPO_ID=REPO, TRAIN__KEEP_CHECKPOINTS=1, **SHORT)
+        cfg = tiny_config(FAST, TRAIN__HF__REPO_ID=REPO, TRAIN__KEEP_CHECKPOINTS=1, **SHORT)
         run_training(cfg, CONFIG, run, lasot_dir=str(synthetic_lasot), checkpoint_hooks=[hashing_hook(saved)])
         yield SimpleNamespace(server=server, run=run, saved=saved)
 
@@ -129,12 +130,12 @@ def test_upload_script_pushes_a_whole_run_or_writes_its_card(published, tmp_path
 
 
 def short_run(save_dir, lasot, saved):
-    cfg = tiny_config(TRAIN__HF__REPO_ID=REPO, TRAIN__EPOCH=2, DATA__TRAIN__SAMPLE_PER_EPOCH=8)
+    cfg = tiny_config(FAST, TRAIN__HF__REPO_ID=REPO, TRAIN__EPOCH=2, DATA__TRAIN__SAMPLE_PER_EPOCH=8)
     run_training(cfg, CONFIG, save_dir, lasot_dir=str(lasot), checkpoint_hooks=[hashing_hook(saved)])
 
 
 def assert_intact(save_dir, saved):
-    on_disk = {p.name: sha256(p.read_bytes()) for p in paths(save_dir).checkpoint_dir.iterdir() if p.name != ".run.lock"}
+    on_disk = {p.name: sha256(p.read_bytes()) for p in paths(save_dir).checkpoint_dir.glob("SEQTRACK_*")}
     assert on_disk == saved and len(saved) == 2
 
 
@@ -184,7 +185,7 @@ def test_training_goes_on_when_the_token_is_refused_and_the_epoch_can_be_pushed_
 
 # --------------------------------------------------------------------------------- the hook alone, on made-up files
 def fake_checkpoint(directory: Path, epoch: int, samples: int = 0) -> tuple:
-    state = {"config": tiny_config().to_dict(), "net": {"encoder.w": torch.full((4,), float(epoch))},
+    state = {"config": tiny_config(FAST).to_dict(), "net": {"encoder.w": torch.full((4,), float(epoch))},
              "history": [{"kind": "epoch", "epoch": e, "samples": 48, "loss": 1.0 / e, "iou": 0.1 * e, "lr": 1e-4}
                          for e in range(1, epoch + 1)]}
     path = directory / checkpoint_name(epoch, samples)
@@ -217,18 +218,18 @@ def test_no_token_is_reported_with_what_to_do(tmp_path, hub, fast_retries, caplo
     run = paths(tmp_path)
     with pytest.MonkeyPatch.context() as env:
         env.delenv("HF_TOKEN")
-        uploader = hub_uploader_from_config(tiny_config(TRAIN__HF__REPO_ID=REPO, TRAIN__EPOCH=1), run)
+        uploader = hub_uploader_from_config(tiny_config(FAST, TRAIN__HF__REPO_ID=REPO, TRAIN__EPOCH=1), run)
         uploader(*fake_checkpoint(run.checkpoint_dir, 1))
         results = uploader.close(timeout=30)
     assert not results[0].pushed
     assert "no token; set HF_TOKEN or run 'hf auth login'" in results[0].reason
     assert any("no Hugging Face token" in w for w in hub_warnings(caplog))
-    assert hub_uploader_from_config(tiny_config(TRAIN__HF__REPO_ID=REPO, TRAIN__HF__UPLOAD=False), run) is None
-    assert hub_uploader_from_config(tiny_config(), run) is None
+    assert hub_uploader_from_config(tiny_config(FAST, TRAIN__HF__REPO_ID=REPO, TRAIN__HF__UPLOAD=False), run) is None
+    assert hub_uploader_from_config(tiny_config(FAST), run) is None
 
 
 def test_staged_epochs_are_pushed_by_the_next_uploader_or_reported_without_one(tmp_path, hub, fast_retries, caplog):
-    from lib.train.hub_upload import report_staged_without_uploads, staged_folders
+    from lib.hub.upload import report_staged_without_uploads, staged_folders
 
     run = paths(tmp_path)
     hub.fail_with(500)

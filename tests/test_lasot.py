@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import torch
 
-from lib.utils.errors import DatasetError
-from lib.train.data.image_loader import make_image_loader, opencv_loader
-from lib.train.dataset.lasot import Lasot
-from lib.utils.lasot_annotations import read_groundtruth
-from lib.utils.lasot_specs import lasot_classes, sequences_of, split_sequences
+from lib.data.errors import DatasetError
+from lib.data.image_loader import make_image_loader, opencv_loader
+from lib.data.lasot.annotations import read_groundtruth
+from lib.data.lasot.splits import lasot_classes, sequences_of, split_sequences
+from lib.data.lasot.train_set import Lasot
 
 FIXTURE = Path(__file__).parent / "fixtures" / "lasot_annos" / "lasot_annos.tar.xz"
 
@@ -132,7 +132,8 @@ def test_fewer_frames_than_annotations_names_the_sequence(tmp_path):
     for missing in ("00000004.jpg", "00000005.jpg"):
         (tmp_path / "mouse" / "mouse-2" / "img" / missing).unlink()
     dataset = Lasot(tmp_path, "train", ["mouse"])
-    with pytest.raises(DatasetError, match=r"'mouse-2' has 3 frames .* but 5 annotation lines"):
+    with pytest.raises(DatasetError, match=r"'mouse-2' is incomplete: 2 of its 5 annotated frames are missing "
+                                           r"from img/ \(first: 00000004\.jpg\)"):
         dataset.get_frames(dataset.sequence_list.index("mouse-2"), [0])
 
 

@@ -5,8 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lib.test.evaluation.metrics import (OVERLAP_THRESHOLDS, frame_errors, frozen_box_predictions, group_by_class,
-                                         mean_curves, sequence_curves)
+from lib.test.evaluation.metrics import (
+    OVERLAP_THRESHOLDS,
+    frame_errors,
+    frozen_box_predictions,
+    group_by_class,
+    mean_curves,
+    sequence_curves,
+)
 from lib.test.evaluation.plots import plot_curves
 from lib.test.evaluation.running import ResultsError, read_results, results_done, write_results
 

@@ -7,11 +7,12 @@ import re
 
 import torch
 import yaml
+from configs import FAST, tiny_config
+from e2e import paths
 from huggingface_hub import ModelCard
 
-from e2e import paths, tiny_config
-from lib.train.hub_upload import make_card
-from lib.utils.model_card import RunSummary, build_model_card, parameter_counts, write_model_card
+from lib.hub.model_card import RunSummary, build_model_card, parameter_counts, write_model_card
+from lib.hub.upload import make_card
 
 REPO = "tester/seqtrack-tiny"
 
@@ -22,7 +23,7 @@ def epochs(n: int) -> list:
 
 
 def summary(**changes) -> RunSummary:
-    fields = dict(config=tiny_config().to_dict(), config_name="seqtrack_tiny", epochs=epochs(4),
+    fields = dict(config=tiny_config(FAST).to_dict(), config_name="seqtrack_tiny", epochs=epochs(4),
                   checkpoints=[f"checkpoints/SEQTRACK_ep000{e}.pth.tar" for e in range(1, 5)],
                   parameters={"total": 1118310, "encoder": 834432, "decoder": 212992, "other": 70886},
                   repo_id=REPO, curves="logs/seqtrack-seqtrack_tiny.curves.png")
@@ -53,7 +54,7 @@ def test_one_table_row_per_epoch_with_its_figures():
 
 
 def test_the_card_says_what_was_trained_and_how_to_use_it():
-    config = tiny_config(TRAIN__SEED=7, TRAIN__EPOCH=5, MODEL__BINS=64).to_dict()
+    config = tiny_config(FAST, TRAIN__SEED=7, TRAIN__EPOCH=5, MODEL__BINS=64).to_dict()
     text = build_model_card(summary(config=config)).text
     for fact in ("mouse, electricfan", "| Seed | 7", "| Samples per epoch | 48 |", "4 trained of 5 configured",
                  f"`{config['MODEL']['ENCODER']['TYPE']}`", "started from random initialisation", "64 coordinate bins",
@@ -67,12 +68,12 @@ def test_the_card_says_what_was_trained_and_how_to_use_it():
 
 
 def test_the_card_names_the_pretrained_weights_the_encoder_started_from():
-    config = tiny_config(MODEL__ENCODER__PRETRAINED_PATH="/data/mae_pretrain_vit_base.pth").to_dict()
+    config = tiny_config(FAST, MODEL__ENCODER__PRETRAINED_PATH="/data/mae_pretrain_vit_base.pth").to_dict()
     assert "started from MAE weights `mae_pretrain_vit_base.pth`" in build_model_card(summary(config=config)).text
 
 
 def test_defaults_when_a_run_has_little_to_say():
-    config = tiny_config(DATA__TRAIN__CLASSES=[]).to_dict()
+    config = tiny_config(FAST, DATA__TRAIN__CLASSES=[]).to_dict()
     text = build_model_card(summary(config=config, epochs=[], checkpoints=[], parameters=None, repo_id=None,
                                     curves=None)).text
     assert "all 70 LaSOT classes" in text and "No epoch finished yet." in text
@@ -81,7 +82,7 @@ def test_defaults_when_a_run_has_little_to_say():
 
 
 def test_run_card_links_only_files_the_repo_holds(tmp_path):
-    config, run = tiny_config().to_dict(), paths(tmp_path)
+    config, run = tiny_config(FAST).to_dict(), paths(tmp_path)
     net = {"encoder.a": torch.zeros(2, 3), "decoder.b": torch.zeros(5), "bottleneck.c": torch.zeros(1)}
     files = {"checkpoints/SEQTRACK_ep0002.pth.tar", "checkpoints/SEQTRACK_ep0001.pth.tar", "README.md",
              "logs/seqtrack-seqtrack_tiny.log", "checkpoints/notes.txt"}

@@ -7,8 +7,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from lib.config.seqtrack.config import ConfigError, config_path, load_config
 from lib.models.seqtrack import build_seqtrack
-from lib.models.seqtrack.onednn_linear import (MIN_ONEDNN_MACS, OneDnnLinear, onednn_available,
-                                               use_cpu_linear_kernel)
+from lib.models.seqtrack.onednn_linear import MIN_ONEDNN_MACS, OneDnnLinear, onednn_available, use_cpu_linear_kernel
 
 needs_onednn = pytest.mark.skipif(not onednn_available(), reason="this torch build has no oneDNN")
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import json
 import os
@@ -20,14 +22,15 @@ from pathlib import Path
 
 import pytest
 import torch
+from configs import SCRATCH, tiny_config
 
+from lib.checkpoint import original as oc
+from lib.checkpoint import safe_unpickle
+from lib.checkpoint.io import CheckpointError, checkpoint_name, save_atomic
+from lib.checkpoint.paths import RunPaths
 from lib.config.seqtrack.config import config_path, load_config
 from lib.models.seqtrack import build_seqtrack, build_sequences
-from lib.test.evaluation.running import load_network
-from lib.train.trainers.base_trainer import RunPaths
-from lib.utils import original_checkpoint as oc
-from lib.utils import safe_unpickle
-from lib.utils.checkpoint_io import CheckpointError, checkpoint_name, save_atomic
+from lib.models.seqtrack.loading import load_network
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "seqtrack_b256_state_dict.txt"
@@ -68,6 +71,27 @@ class CallsTouch:
 '''
 
 
+class _DirectoryFinder(importlib.abc.MetaPathFinder):
+    """Makes the modules of one folder importable (as the original's code would be on its users' machines)."""
+
+    def __init__(self, directory: Path):
+        self.directory = str(directory)
+
+    def find_spec(self, name, path=None, target=None):
+        return importlib.machinery.PathFinder.find_spec(name, [self.directory])
+
+
+@contextlib.contextmanager
+def importable(directory: Path):
+    finder = _DirectoryFinder(directory)
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
+        importlib.invalidate_caches()
+
+
 @contextlib.contextmanager
 def foreign_module(directory: Path, import_marker: Path | None = None):
     """Import a freshly written module; on exit it leaves sys.modules, and its file is rewritten so that any
@@ -76,26 +100,24 @@ def foreign_module(directory: Path, import_marker: Path | None = None):
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{name}.py"
     path.write_text(FOREIGN_SOURCE)
-    sys.path.insert(0, str(directory))
     try:
-        yield importlib.import_module(name)
+        with importable(directory):
+            yield importlib.import_module(name)
     finally:
         sys.modules.pop(name, None)
         if import_marker is None:
             path.unlink()
-            sys.path.remove(str(directory))
-        else:  # stays importable: a loader that imported it would run this
+        else:  # a loader that imported it would run this
             path.write_text(FOREIGN_SOURCE.replace("IMPORT_MARKER = None", f"IMPORT_MARKER = {str(import_marker)!r}"))
         importlib.invalidate_caches()
 
 
-def tiny_config():
-    return load_config(config_path(TINY), {"DATA.TRAIN.CLASSES": ["mouse"], "MODEL.ENCODER.PRETRAIN_TYPE": "scratch"})
+MOUSE = {"DATA.TRAIN.CLASSES": ["mouse"]}
 
 
 def random_weights(seed: int = 0) -> OrderedDict:
     torch.manual_seed(seed)
-    return build_seqtrack(tiny_config()).state_dict()
+    return build_seqtrack(tiny_config(SCRATCH, MOUSE)).state_dict()
 
 
 def original_state(net_state: dict, foreign, epoch: int = 500) -> dict:
@@ -139,8 +161,9 @@ def original_file(tmp_path_factory, tiny_weights) -> Path:
 def write_native(path: Path, original: Path) -> Path:
     """The weights of an original-format file in our format, weights only (what convert_checkpoint writes)."""
     state, layout = oc.read_any_checkpoint(original)
-    weights = oc.native_weights(state, layout, build_seqtrack(tiny_config()), str(original))
-    save_atomic(oc.weights_only_native_state(weights, state["epoch"], tiny_config().to_dict(), original.name), path)
+    weights = oc.native_weights(state, layout, build_seqtrack(tiny_config(SCRATCH, MOUSE)), str(original))
+    config = tiny_config(SCRATCH, MOUSE).to_dict()
+    save_atomic(oc.weights_only_native_state(weights, state["epoch"], config, original.name), path)
     return path
 
 
@@ -218,11 +241,11 @@ def test_a_call_of_an_unknown_function_is_refused_and_its_module_never_imported(
         with pytest.raises(CheckpointError, match=rf"calls {name}\.touch\(\.\.\.\)"):
             oc.read_original_checkpoint(path)
         assert not touched.exists() and not imported.exists()
-        importlib.import_module(name)  # control: the module is importable, and importing it leaves the marker
+        with importable(tmp_path / "foreign"):  # the control: importing the module would leave the marker
+            importlib.import_module(name)
         assert imported.exists()
     finally:
         sys.modules.pop(name, None)
-        sys.path.remove(str(tmp_path / "foreign"))
 
 
 def test_objects_of_unknown_classes_load_as_inert_placeholders(original_file, tiny_weights):
@@ -274,7 +297,7 @@ def test_b256_names_and_shapes_are_the_originals():
 
 
 def test_mapping_errors_name_every_missing_unexpected_and_misshaped_key(tiny_weights):
-    expected = oc.expected_shapes(build_seqtrack(tiny_config()))
+    expected = oc.expected_shapes(build_seqtrack(tiny_config(SCRATCH, MOUSE)))
     network_shape = expected["pos_embed"]  # (1, positions, C)
     wrong_shape = (1, network_shape[1] + 1, network_shape[2])  # one position too many
     broken = OrderedDict(tiny_weights)
@@ -296,7 +319,7 @@ def test_renames_live_in_one_table_and_clashes_are_errors(monkeypatch, tiny_weig
     monkeypatch.setattr(oc, "_RENAMES", (("head.", "vocab_embed."),))
     assert oc.original_to_native_name("head.layers.2.weight") == "vocab_embed.layers.2.weight"
     assert oc.native_to_original_name("vocab_embed.layers.2.weight") == "head.layers.2.weight"
-    expected = oc.expected_shapes(build_seqtrack(tiny_config()))
+    expected = oc.expected_shapes(build_seqtrack(tiny_config(SCRATCH, MOUSE)))
     original = oc.native_to_original(tiny_weights, expected)
     assert "head.layers.0.weight" in original and not any(k.startswith("vocab_embed.") for k in original)
     assert list(oc.original_to_native(original, expected)) == list(tiny_weights)
@@ -306,7 +329,7 @@ def test_renames_live_in_one_table_and_clashes_are_errors(monkeypatch, tiny_weig
 
 
 def test_a_ddp_prefix_is_dropped(tiny_weights):
-    expected = oc.expected_shapes(build_seqtrack(tiny_config()))
+    expected = oc.expected_shapes(build_seqtrack(tiny_config(SCRATCH, MOUSE)))
     prefixed = OrderedDict((f"module.{k}", v) for k, v in tiny_weights.items())
     assert list(oc.original_to_native(prefixed, expected)) == list(tiny_weights)
 
@@ -314,7 +337,7 @@ def test_a_ddp_prefix_is_dropped(tiny_weights):
 # --------------------------------------------------------------------------------- same weights, same answer
 def fixed_input(seed: int = 0) -> tuple:
     """Templates, a search crop and the teacher-forced tokens of one box, in the tiny config's sizes."""
-    cfg = tiny_config()
+    cfg = tiny_config(SCRATCH, MOUSE)
     data, bins = cfg.DATA, cfg.MODEL.BINS
     generator = torch.Generator().manual_seed(seed)
     template_size, search_size = data.TEMPLATE.SIZE, data.SEARCH.SIZE
@@ -330,14 +353,14 @@ def test_original_file_gives_the_logits_of_its_weights(original_file, tiny_weigh
     assert from_original.epoch == 500
     native = write_native(tmp_path / "native.pth.tar", original_file)
     from_native = load_network(native, TINY)
-    reference = build_seqtrack(tiny_config())
+    reference = build_seqtrack(tiny_config(SCRATCH, MOUSE))
     reference.load_state_dict(tiny_weights)
     reference.eval()
     with torch.no_grad():
         expected = reference(*fixed_input())
         assert torch.equal(from_original.net(*fixed_input()), expected)
         assert torch.equal(from_native.net(*fixed_input()), expected)
-        assert not torch.equal(build_seqtrack(tiny_config()).eval()(*fixed_input()), expected)  # control
+        assert not torch.equal(build_seqtrack(tiny_config(SCRATCH, MOUSE)).eval()(*fixed_input()), expected)  # control
 
 
 # ------------------------------------------------------------------------------------------- end to end
@@ -354,7 +377,7 @@ TEST_SEQUENCES = {"mouse": (1, 8, 9, 17), "electricfan": (1, 10, 18, 20)}  # LaS
 
 @pytest.fixture(scope="module")
 def small_lasot(tmp_path_factory) -> Path:
-    from lib.train.dataset.synthetic import make_synthetic_lasot
+    from lib.data.lasot.synthetic import make_synthetic_lasot
 
     root = tmp_path_factory.mktemp("lasot_oc")
     return make_synthetic_lasot(root, ["mouse", "electricfan"], sequences=20, frames=FRAMES, size=(96, 72), seed=4,
@@ -420,7 +443,7 @@ def test_init_fine_tunes_from_an_original_checkpoint(original_file, tiny_weights
     assert first.weights.keys() == tiny_weights.keys()
     assert all(torch.equal(first.weights[k], v) for k, v in tiny_weights.items())
     loaded = load_network(original_file, TINY).net  # the first forward is the loaded model's
-    replay = build_seqtrack(tiny_config())
+    replay = build_seqtrack(tiny_config(SCRATCH, MOUSE))
     replay.load_state_dict(first.weights)
     with torch.no_grad():
         assert torch.equal(replay.eval()(*first.inputs), loaded(*first.inputs))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from e2e import load_script
-from lib.utils.plotting import plot_training_curves
-from lib.utils.run_metrics import MetricsError, MetricsWriter, fractional_epoch
+
+from lib.runlog.curves import plot_training_curves
+from lib.runlog.records import MetricsError, MetricsWriter, fractional_epoch
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from lib.train.data import stage_timer
-from lib.train.data.image_loader import FrameRef, jpeg_size, opencv_loader
+from lib.data.errors import DatasetError
+from lib.data.image_loader import FrameRef, jpeg_size, opencv_loader
 from lib.train.data.processing import CropSpec, SeqTrackProcessing
 from lib.train.data.sampler import sample_rng
 from lib.utils.crop import CropWindow, crop_image, crop_window, decode_reduction
-from lib.utils.errors import DatasetError
+from lib.utils.stage_timer import NO_TIMER, StageTimer
 
 SPEC = CropSpec(size=128, factor=4.0, center_jitter=0.5, scale_jitter=0.1)
 MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -160,17 +160,19 @@ def test_reduced_and_full_size_processing_agree(jpeg_file):
             assert difference.mean() < 4.0
 
 
-def test_stage_timer_splits_the_time(jpeg_file):
+def test_an_injected_stage_timer_splits_the_time(jpeg_file):
     ref = FrameRef(jpeg_file, 1283, 721, opencv_loader)
-    processing = SeqTrackProcessing(SPEC, SPEC, MEAN, STD)
-    stage_timer.enable()
-    try:
-        processing(_sample([ref, ref, ref], torch.tensor([400.0, 250.0, 180.0, 160.0])), sample_rng(0, 1))
-        seconds = stage_timer.totals()
-    finally:
-        stage_timer.enable(False)
-    assert seconds["decode"] > 0 and seconds["crop_augment"] > 0
-    assert stage_timer.totals() == {name: 0.0 for name in stage_timer.STAGES}
+    timer = StageTimer()
+    processing = SeqTrackProcessing(SPEC, SPEC, MEAN, STD, timer=timer)
+    processing(_sample([ref, ref, ref], torch.tensor([400.0, 250.0, 180.0, 160.0])), sample_rng(0, 1))
+    seconds = timer.totals()
+    assert set(seconds) == {"decode", "crop_augment"} and min(seconds.values()) > 0
+    timer.reset()
+    assert timer.totals() == {}
+    assert NO_TIMER.totals() == {}  # the default measures nothing
+    SeqTrackProcessing(SPEC, SPEC, MEAN, STD)(_sample([ref, ref, ref], torch.tensor([400.0, 250.0, 180.0, 160.0])),
+                                             sample_rng(0, 1))
+    assert timer.totals() == {}
 
 
 @pytest.mark.parametrize("box,factor,mirror", [((500.0, 300.0, 150.0, 140.0), 2.0, False),

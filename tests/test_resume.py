@@ -5,9 +5,10 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from configs import FAST, tiny_config
+from e2e import checkpoint, figures, final_weights, paths, train, weights_equal
 
-from e2e import checkpoint, figures, final_weights, paths, tiny_config, train, weights_equal
-from lib.utils.checkpoint_io import CheckpointError
+from lib.checkpoint.io import CheckpointError
 from lib.train.run_training import run_training
 
 
@@ -21,7 +22,7 @@ def straight(tmp_path_factory, synthetic_lasot):
     """Three epochs with 2 DataLoader workers and a mid-epoch checkpoint every 24 samples, all kept."""
     run = tmp_path_factory.mktemp("straight")
     kept = run / "kept"
-    cfg = tiny_config(TRAIN__NUM_WORKER=2, TRAIN__CHECKPOINT_INTERVAL_SAMPLES=24)
+    cfg = tiny_config(FAST, TRAIN__NUM_WORKER=2, TRAIN__CHECKPOINT_INTERVAL_SAMPLES=24)
     run_training(cfg, "seqtrack_tiny", run, lasot_dir=str(synthetic_lasot), checkpoint_hooks=[keep_copies(kept)])
     return run
 

@@ -7,24 +7,24 @@ import random
 import numpy as np
 import pytest
 import torch
+from configs import tiny_config
 from torch.utils.data import DataLoader
 
-from lib.config.seqtrack.config import ConfigError, config_path, load_config
+from lib.config.seqtrack.config import ConfigError
+from lib.data.errors import DatasetError
+from lib.data.lasot.synthetic import make_synthetic_lasot
 from lib.train.data.builder import build_train_dataset, collate_frames_first
-from lib.utils.errors import DatasetError
 from lib.train.data.sampler import sample_frame_ids_order, sample_rng
-from lib.train.dataset.synthetic import make_synthetic_lasot
 
 KEYS = ("template_images", "template_anno", "search_images", "search_anno", "search_visible")
 
 
-def tiny_config(**overrides):
-    return load_config(config_path("seqtrack_tiny"), {"DATA.TRAIN.SAMPLE_PER_EPOCH": 16, **overrides})
+SHORT = {"DATA.TRAIN.SAMPLE_PER_EPOCH": 16}
 
 
 @pytest.fixture(scope="module")
 def sampler(synthetic_lasot):
-    return build_train_dataset(tiny_config(), synthetic_lasot)
+    return build_train_dataset(tiny_config(SHORT), synthetic_lasot)
 
 
 def same(a: dict, b: dict) -> bool:
@@ -34,7 +34,7 @@ def same(a: dict, b: dict) -> bool:
 def test_same_seed_and_index_give_identical_samples(sampler, synthetic_lasot):
     sampler.set_epoch_seed(11)
     first = sampler[5]
-    other_instance = build_train_dataset(tiny_config(), synthetic_lasot)
+    other_instance = build_train_dataset(tiny_config(SHORT), synthetic_lasot)
     other_instance.set_epoch_seed(11)
     sampler[6]  # drawing other items in between changes nothing
     assert same(first, sampler[5]) and same(first, other_instance[5])
@@ -117,11 +117,11 @@ def test_frame_ids_within_the_interval():
 def test_sequences_too_short_to_sample_are_an_error(tmp_path):
     make_synthetic_lasot(tmp_path, ["zebra"], sequences=20, frames=12, size=(64, 48), seed=0, workers=1)
     with pytest.raises(DatasetError, match="at least 20 frames"):
-        build_train_dataset(tiny_config(**{"DATA.TRAIN.CLASSES": ["zebra"]}), tmp_path)
+        build_train_dataset(tiny_config(SHORT, **{"DATA.TRAIN.CLASSES": ["zebra"]}), tmp_path)
 
 
 def test_config_rejects_what_is_not_built():
     with pytest.raises(ConfigError, match="SAMPLER_MODE' must be one of 'order'"):
-        tiny_config(**{"DATA.SAMPLER_MODE": "causal"})
+        tiny_config(SHORT, **{"DATA.SAMPLER_MODE": "causal"})
     with pytest.raises(ConfigError, match="DATASETS_NAME\\[0\\]' must be one of 'LASOT'"):
-        tiny_config(**{"DATA.TRAIN.DATASETS_NAME": ["GOT10K"]})
+        tiny_config(SHORT, **{"DATA.TRAIN.DATASETS_NAME": ["GOT10K"]})

@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 from e2e import load_script
-from lib.utils.run_metrics import parse_log, split_phases
+
+from lib.runlog.phases import split_phases
+from lib.runlog.records import parse_log
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from e2e import load_script
 
-from lib.utils.errors import DatasetError
-from lib.train.data.image_loader import opencv_loader
-from lib.train.dataset.lasot import Lasot
-from lib.utils.lasot_annotations import read_sequence_annotation
-from lib.train.dataset.synthetic import _generator, class_look, make_synthetic_lasot, object_texture, trajectory
+from lib.data.errors import DatasetError
+from lib.data.image_loader import opencv_loader
+from lib.data.lasot.annotations import read_sequence_annotation
+from lib.data.lasot.synthetic import _generator, class_look, make_synthetic_lasot, object_texture, trajectory
+from lib.data.lasot.train_set import Lasot
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT / "scripts"))
-import make_synthetic_lasot as script  # noqa: E402
+script = load_script("make_synthetic_lasot")
 
 SMALL = dict(sequences=20, frames=40, size=(96, 72))
 

@@ -5,35 +5,30 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from configs import SCRATCH, tiny_config
 
-from lib.config.seqtrack.config import ConfigError, config_path, load_config
+from lib.config.seqtrack.config import ConfigError
+from lib.data.frames import decode_frame
+from lib.data.lasot.test_set import load_test_sequence
 from lib.models.seqtrack import build_seqtrack
-from lib.test.evaluation.lasot_data import load_test_sequence, read_frame
 from lib.test.evaluation.running import track_sequence
 from lib.test.tracker.seqtrack import SeqTrackTracker, clip_box, crop_to_frame_box
 from lib.utils.crop import crop_window
-
-TINY = {"MODEL.ENCODER.PRETRAIN_TYPE": "scratch"}
-
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
 def tiny_lasot(tmp_path_factory):
-    from lib.train.dataset.synthetic import make_synthetic_lasot
+    from lib.data.lasot.synthetic import make_synthetic_lasot
 
     root = tmp_path_factory.mktemp("lasot_tracker")
     return make_synthetic_lasot(root, ["mouse"], sequences=20, frames=24, size=(96, 72), seed=1, workers=1)
 
 
-def tiny_config(**overrides):
-    return load_config(config_path("seqtrack_tiny"), {**TINY, **overrides})
-
-
 def tiny_net(seed: int = 0):
     torch.manual_seed(seed)
-    return build_seqtrack(tiny_config()).eval()
+    return build_seqtrack(tiny_config(SCRATCH)).eval()
 
 
 class FixedBoxNet(torch.nn.Module):
@@ -89,9 +84,9 @@ def test_network_box_maps_back_to_frame_pixels():
 
 def test_tracks_a_generated_sequence_with_boxes_inside_the_frame(tiny_lasot):
     sequence = load_test_sequence(tiny_lasot, "mouse-1")
-    tracker = SeqTrackTracker(tiny_net(), tiny_config())
+    tracker = SeqTrackTracker(tiny_net(), tiny_config(SCRATCH))
     boxes, times = track_sequence(tracker, sequence)
-    height, width = read_frame(sequence.frames[0]).shape[:2]
+    height, width = decode_frame(sequence.frames[0]).shape[:2]
     assert boxes.shape == (len(sequence), 4) and times.shape == (len(sequence),)
     assert boxes[0].tolist() == sequence.ground_truth[0].tolist()
     assert all(_inside(box, width, height) for box in boxes)
@@ -100,7 +95,7 @@ def test_tracks_a_generated_sequence_with_boxes_inside_the_frame(tiny_lasot):
 
 def test_cache_and_no_cache_give_identical_boxes(tiny_lasot):
     sequence = load_test_sequence(tiny_lasot, "mouse-8")
-    net, cfg = tiny_net(seed=3), tiny_config()
+    net, cfg = tiny_net(seed=3), tiny_config(SCRATCH)
     cached, _ = track_sequence(SeqTrackTracker(net, cfg, use_cache=True), sequence)
     uncached, _ = track_sequence(SeqTrackTracker(net, cfg, use_cache=False), sequence)
     np.testing.assert_array_equal(cached, uncached)
@@ -108,7 +103,8 @@ def test_cache_and_no_cache_give_identical_boxes(tiny_lasot):
 
 def test_keeps_tracking_when_the_box_runs_off_the_frame():
     frames = _frames(25)
-    tracker = SeqTrackTracker(FixedBoxNet([1.0, 0.5, 0.3, 0.2]), tiny_config())  # always at the crop's right edge
+    net = FixedBoxNet([1.0, 0.5, 0.3, 0.2])  # always at the crop's right edge
+    tracker = SeqTrackTracker(net, tiny_config(SCRATCH))
     tracker.initialize(frames[0], [50, 40, 12, 10])
     boxes = [tracker.track(frame).box for frame in frames[1:]]
     assert all(_inside(box, 120, 90) for box in boxes)
@@ -117,7 +113,7 @@ def test_keeps_tracking_when_the_box_runs_off_the_frame():
 
 def test_collapsed_predictions_get_the_minimum_size():
     frames = _frames(5)
-    tracker = SeqTrackTracker(FixedBoxNet([0.5, 0.5, 0.0, 0.0]), tiny_config())
+    tracker = SeqTrackTracker(FixedBoxNet([0.5, 0.5, 0.0, 0.0]), tiny_config(SCRATCH))
     tracker.initialize(frames[0], [50, 40, 12, 10])
     for frame in frames[1:]:
         x, y, w, h = tracker.track(frame).box
@@ -125,7 +121,8 @@ def test_collapsed_predictions_get_the_minimum_size():
 
 
 def _second_template_changes(confidence: float, threshold: float, interval: int = 2, frames: int = 5) -> list:
-    cfg = tiny_config(**{"TEST.UPDATE_INTERVALS.LASOT": [interval], "TEST.UPDATE_THRESHOLD.LASOT": [threshold]})
+    cfg = tiny_config(SCRATCH, **{"TEST.UPDATE_INTERVALS.LASOT": [interval],
+                                  "TEST.UPDATE_THRESHOLD.LASOT": [threshold]})
     net = FixedBoxNet([0.6, 0.55, 0.3, 0.3], confidence)
     tracker = SeqTrackTracker(net, cfg)
     images = _frames(frames)
@@ -145,7 +142,7 @@ def test_second_template_updates_every_interval_above_the_threshold():
 
 
 def test_bad_inputs_are_refused_with_clear_errors():
-    tracker = SeqTrackTracker(FixedBoxNet([0.5, 0.5, 0.2, 0.2]), tiny_config())
+    tracker = SeqTrackTracker(FixedBoxNet([0.5, 0.5, 0.2, 0.2]), tiny_config(SCRATCH))
     frame = _frames(1)[0]
     with pytest.raises(RuntimeError, match="initialize"):
         tracker.track(frame)
@@ -154,6 +151,6 @@ def test_bad_inputs_are_refused_with_clear_errors():
     with pytest.raises(ValueError, match="HxWx3 uint8"):
         tracker.initialize(frame[..., 0], [10, 10, 5, 5])
     with pytest.raises(ConfigError, match="GOT"):
-        SeqTrackTracker(FixedBoxNet([0.5] * 4), tiny_config(), dataset_name="nosuchbench")
+        SeqTrackTracker(FixedBoxNet([0.5] * 4), tiny_config(SCRATCH), dataset_name="nosuchbench")
     with pytest.raises(ConfigError, match="TEST.SEARCH_SIZE"):
-        SeqTrackTracker(FixedBoxNet([0.5] * 4), tiny_config(**{"TEST.SEARCH_SIZE": 128}))
+        SeqTrackTracker(FixedBoxNet([0.5] * 4), tiny_config(SCRATCH, **{"TEST.SEARCH_SIZE": 128}))

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import torch
 
+from lib.checkpoint.io import FORMAT_VERSION, NET_TYPE, save_atomic
 from lib.config.seqtrack.config import config_path, load_config
 from lib.models.seqtrack import build_seqtrack
-from lib.utils.checkpoint_io import FORMAT_VERSION, NET_TYPE, save_atomic
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,7 +41,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 @pytest.fixture(scope="module")
 def lasot(tmp_path_factory) -> Path:
-    from lib.train.dataset.synthetic import make_synthetic_lasot
+    from lib.data.lasot.synthetic import make_synthetic_lasot
 
     root = tmp_path_factory.mktemp("lasot_cli")
     return make_synthetic_lasot(root, ["mouse"], sequences=20, frames=FRAMES, size=(96, 72), seed=2, workers=1)
@@ -125,6 +125,10 @@ def test_done_sequences_are_skipped_and_truncated_ones_redone(save_dir, lasot, t
     assert test_cli.main(args + ["--checkpoint", str(other), "--sequence", "mouse-1", "--overwrite"]) == 0
     # the other checkpoint's results replace the folder's: no sequence of the first checkpoint is left
     assert _line_counts(out_dir) == {"mouse-1.txt": FRAMES, "mouse-1_time.txt": FRAMES}
+    write_checkpoint(other, seed=2)  # the same file, retrained: its old results are not taken for its own
+    capsys.readouterr()
+    assert test_cli.main(args + ["--checkpoint", str(other), "--sequence", "mouse-1"]) == 2
+    assert f"results of an earlier content of {other.resolve()} (the file has changed" in capsys.readouterr().err
 
 
 def test_worker_processes_give_the_same_results(save_dir, lasot, tmp_path):

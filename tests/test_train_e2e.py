@@ -7,7 +7,6 @@ import re
 
 import pytest
 import torch
-
 from e2e import checkpoint, metrics, paths, read_only, run_cli, train
 
 LOG_LINE = re.compile(

@@ -9,7 +9,7 @@ import re
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from lib.cli import fail
 
 EXAMPLES = """examples:
   python tracking/analysis_results.py --runs seqtrack/seqtrack_b256
@@ -81,7 +81,8 @@ def _run_dir(spec: str, results_dir: Path) -> Path:
 
 def _sequence_names(args, run_dirs: dict) -> list:
     from lib.config.seqtrack.config import config_path, load_config
-    from lib.test.evaluation.lasot_data import split_sequences, test_sequence_names
+    from lib.data.lasot.splits import split_sequences
+    from lib.data.lasot.test_set import test_sequence_names
 
     if args.classes:
         return test_sequence_names(args.classes)
@@ -119,7 +120,7 @@ def _load_predictions(run_dirs: dict, sequences: dict) -> tuple:
 
 def _evaluate(args, run_dirs: dict, names: list, lasot_root) -> tuple:
     """``(per_sequence, missing)``: ``per_sequence[run][sequence] = Curves`` on the sequences all runs have."""
-    from lib.test.evaluation.lasot_data import load_test_sequence
+    from lib.data.lasot.test_set import load_test_sequence
     from lib.test.evaluation.metrics import frozen_box_predictions, sequence_curves
 
     sequences = {name: load_test_sequence(lasot_root, name, check_frames=False) for name in names}
@@ -162,13 +163,13 @@ def main(argv: list | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     from lib.config.seqtrack.config import ConfigError
-    from lib.test.evaluation.lasot_data import DatasetError, check_root
+    from lib.data.errors import DatasetError
+    from lib.data.lasot.splits import check_root
+    from lib.data.local_settings import SettingsError, resolve_lasot_root
     from lib.test.evaluation.running import resolve_results_dir
-    from lib.utils.local_settings import SettingsError, resolve_lasot_root
 
     if not args.runs and not args.baseline:
-        print("error: nothing to evaluate: give --runs and/or --baseline", file=sys.stderr)
-        return 2
+        return fail("nothing to evaluate: give --runs and/or --baseline")
     try:
         results_dir = resolve_results_dir(args.results_dir, args.save_dir)
         run_dirs = {spec: _run_dir(spec, results_dir) for spec in args.runs}
@@ -176,8 +177,7 @@ def main(argv: list | None = None) -> int:
         lasot_root = check_root(resolve_lasot_root(args.lasot_dir))
         per_sequence, missing = _evaluate(args, run_dirs, names, lasot_root)
     except (ConfigError, DatasetError, SettingsError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return fail(exc)
     for run, names_missing in missing.items():
         shown = ", ".join(names_missing[:8]) + (" ..." if len(names_missing) > 8 else "")
         print(f"warning: {run} lacks complete results for {len(names_missing)} sequence(s), left out of the "

@@ -6,9 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from lib.utils.local_settings import LOCAL_SETTINGS_FILE, write_local_settings  # noqa: E402
+from lib.data.local_settings import LOCAL_SETTINGS_FILE, write_local_settings
 
 
 def main(argv: list | None = None) -> int:

@@ -6,12 +6,11 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import numpy as np
+import torch
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+from lib.cli import fail
 
 EXAMPLES = """examples:
   python tracking/profile_model.py --script seqtrack --config seqtrack_b256 --frames 5
@@ -109,43 +108,37 @@ def tracking_fps(tracker, images: list, first_box: list, warmup: int) -> float:
 
 
 def _network(args, device):
-    from lib.config.seqtrack.config import config_path, load_config
     from lib.models.seqtrack import build_seqtrack
-    from lib.test.evaluation.running import load_network
+    from lib.models.seqtrack.loading import load_network, network_config
 
     if args.checkpoint:
         loaded = load_network(args.checkpoint, args.config, device)
         return loaded.net, loaded.cfg
-    cfg = load_config(config_path(args.config), {"MODEL.ENCODER.PRETRAINED_PATH": "",
-                                                 "MODEL.ENCODER.PRETRAIN_TYPE": "scratch"})
+    cfg = network_config(None, args.config)  # random weights: no MAE file needed
     torch.manual_seed(0)
     return build_seqtrack(cfg).to(device).eval(), cfg
 
 
 def main(argv: list | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from lib.checkpoint.io import CheckpointError
     from lib.config.seqtrack.config import ConfigError
-    from lib.test.evaluation.lasot_data import CheckpointError
-    from lib.test.evaluation.running import resolve_device
     from lib.test.tracker.seqtrack import SeqTrackTracker
+    from lib.utils.device import resolve_device
 
     try:
         width, height = (int(v) for v in args.image_size.lower().split("x"))
         if args.frames < 1 or args.warmup < 0 or args.repeats < 1 or width < 16 or height < 16:
             raise ValueError
     except ValueError:
-        print("error: --frames >= 1, --repeats >= 1, --warmup >= 0 and --image_size WxH of at least 16x16 "
-              "are required",
-              file=sys.stderr)
-        return 2
+        return fail("--frames >= 1, --repeats >= 1, --warmup >= 0 and --image_size WxH of at least 16x16 are required")
     if args.threads is not None:
         torch.set_num_threads(max(1, args.threads))
     try:
         device = resolve_device(args.device)
         net, cfg = _network(args, device)
     except (ConfigError, CheckpointError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return fail(exc)
     counts = parameter_counts(net)
     print(f"{args.config} on {device} ({torch.get_num_threads()} CPU threads)")
     print("parameters: " + ", ".join(f"{k} {v:,} ({v / 1e6:.2f} M)" for k, v in counts.items()))

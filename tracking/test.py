@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from lib.cli import fail
 
 EXAMPLES = """examples:
   python tracking/test.py seqtrack seqtrack_b256 --dataset_name lasot --threads 4
@@ -66,13 +65,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _sequence_names(args, cfg) -> list:
-    from lib.test.evaluation.lasot_data import DatasetError, split_sequences, test_sequence_names
+    from lib.data.errors import DatasetError
+    from lib.data.lasot.splits import split_sequences
+    from lib.data.lasot.test_set import test_sequence_names
 
     if args.sequence is None:
         return test_sequence_names(cfg.DATA.TRAIN.CLASSES)
     if args.sequence not in split_sequences("test"):
         raise DatasetError(f"--sequence {args.sequence!r} is not a LaSOT test sequence (names look like mouse-1; "
-                           f"see lib/train/data_specs/lasot_test_split.txt)")
+                           f"see lib/data/lasot/data_specs/lasot_test_split.txt)")
     return [args.sequence]
 
 
@@ -86,14 +87,22 @@ def _summary(report, total: int) -> str:
 def main(argv: list | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.threads < 0:
-        print("error: --threads must be 0 or more", file=sys.stderr)
-        return 2
+        return fail("--threads must be 0 or more")
 
+    from lib.checkpoint.io import CheckpointError
     from lib.config.seqtrack.config import ConfigError
-    from lib.test.evaluation.lasot_data import CheckpointError, DatasetError, check_root
-    from lib.test.evaluation.running import (ResultsError, load_network, resolve_checkpoint, resolve_device,
-                                             resolve_results_dir, run_dataset, run_results_dir)
-    from lib.utils.local_settings import SettingsError, resolve_lasot_root
+    from lib.data.errors import DatasetError
+    from lib.data.lasot.splits import check_root
+    from lib.data.local_settings import SettingsError, resolve_lasot_root
+    from lib.models.seqtrack.loading import load_network
+    from lib.test.evaluation.running import (
+        ResultsError,
+        resolve_checkpoint,
+        resolve_results_dir,
+        run_dataset,
+        run_results_dir,
+    )
+    from lib.utils.device import resolve_device
     from lib.utils.logging_setup import setup_logging
     from lib.utils.malloc_tuning import keep_freed_memory
 
@@ -111,8 +120,7 @@ def main(argv: list | None = None) -> int:
                              device=device, dataset_name=args.dataset_name.upper(), overwrite=args.overwrite,
                              float_results=args.float_results)
     except (ConfigError, CheckpointError, DatasetError, ResultsError, SettingsError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return fail(exc)
     except KeyboardInterrupt:
         print("interrupted: finished sequences are kept; run the same command again to continue", file=sys.stderr)
         return 130

@@ -9,16 +9,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from lib.cli import EXIT_FAILED, fail
 
 EXAMPLES = """examples:
   python tracking/train.py --script seqtrack --config seqtrack_tiny --save_dir ./output --mode single
-  python tracking/train.py --script seqtrack --config seqtrack_b256 --save_dir ./output --mode multiple --nproc_per_node 8
+  python tracking/train.py --script seqtrack --config seqtrack_b256 --save_dir ./output --mode multiple \\
+      --nproc_per_node 8
   python tracking/train.py --script seqtrack --config seqtrack_b256 --save_dir ./output --resume auto
   python tracking/train.py --config seqtrack_b256 --save_dir ./output --repo_id user/seqtrack-b256   # push every epoch
   python tracking/train.py --config seqtrack_b256 --save_dir ./output --resume hf://user/seqtrack-b256/checkpoints/SEQTRACK_ep0002.pth.tar
   python tracking/train.py --config seqtrack_b256 --save_dir ./finetune --init SEQTRACK_ep0500.pth.tar
-  python tracking/train.py --config seqtrack_tiny --save_dir ./output --opts TRAIN.EPOCH 10 DATA.TRAIN.CLASSES "[mouse, bear]"
+  python tracking/train.py --config seqtrack_tiny --save_dir ./output \\
+      --opts TRAIN.EPOCH 10 DATA.TRAIN.CLASSES "[mouse, bear]"
 
 outputs (under --save_dir):
   checkpoints/train/seqtrack/<config>/SEQTRACK_ep0001.pth.tar   one full-state checkpoint per epoch
@@ -108,10 +110,10 @@ def _load_config(args):
 
 def _preflight(args) -> None:
     """Check what can be checked before torchrun starts N processes: one clear error instead of N."""
-    from lib.utils.checkpoint_io import CheckpointError
-    from lib.utils.hub import is_hub_path, local_checkpoint
-    from lib.utils.lasot_specs import check_class_dirs, check_classes, check_root
-    from lib.utils.local_settings import resolve_lasot_root
+    from lib.checkpoint.io import CheckpointError, local_checkpoint
+    from lib.data.lasot.splits import check_class_dirs, check_classes, check_root
+    from lib.data.local_settings import resolve_lasot_root
+    from lib.hub.client import is_hub_path
 
     cfg = _load_config(args)
     resume = args.resume or cfg.TRAIN.RESUME_PATH
@@ -126,19 +128,19 @@ def _preflight(args) -> None:
         raise CheckpointError(f"checkpoint to fine-tune from (--init / MODEL.INIT_CHECKPOINT) not found: {init}")
     classes = check_classes(cfg.DATA.TRAIN.CLASSES)
     check_class_dirs(check_root(resolve_lasot_root(args.lasot_dir)), classes)
-    from lib.train.trainers.base_trainer import RunPaths
-    from lib.utils.run_lock import RunLock
+    from lib.checkpoint.paths import RunPaths
+    from lib.checkpoint.run_lock import RunLock
 
     RunLock(RunPaths(Path(args.save_dir), args.config).checkpoint_dir).release()  # writable, and no run in it
 
 
 def _user_errors() -> tuple:
+    from lib.checkpoint.io import CheckpointError
+    from lib.checkpoint.run_lock import RunDirectoryError
     from lib.config.seqtrack.config import ConfigError
+    from lib.data.errors import DatasetError
+    from lib.data.local_settings import SettingsError
     from lib.models.seqtrack.errors import ModelConfigError
-    from lib.utils.checkpoint_io import CheckpointError
-    from lib.utils.errors import DatasetError
-    from lib.utils.local_settings import SettingsError
-    from lib.utils.run_lock import RunDirectoryError
 
     return (ConfigError, DatasetError, CheckpointError, SettingsError, ModelConfigError, RunDirectoryError,
             FileNotFoundError)
@@ -146,17 +148,15 @@ def _user_errors() -> tuple:
 
 def _launch_multiple(args, argv: list) -> int:
     if args.nproc_per_node < 1:
-        print("error: --nproc_per_node must be at least 1", file=sys.stderr)
-        return 2
+        return fail("--nproc_per_node must be at least 1")
     try:
         _preflight(args)
     except _user_errors() as exc:
-        print(f"error: {_error_message(exc)}", file=sys.stderr)
-        return 2
+        return fail(_error_message(exc))
     code = subprocess.run(_torchrun_command(args, argv)).returncode
     if code:
-        print(f"error: distributed training failed (torchrun exit code {code}); the first process's error is "
-              "printed above", file=sys.stderr)
+        return fail(f"distributed training failed (torchrun exit code {code}); the first process's error is printed "
+                    f"above", code)
     return code
 
 
@@ -165,7 +165,7 @@ def main(argv: list | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.mode == "multiple":
         return _launch_multiple(args, argv)
-    from lib.utils.checkpoint_io import DiskFullError
+    from lib.checkpoint.io import DiskFullError
 
     try:
         cfg = _load_config(args)
@@ -173,11 +173,9 @@ def main(argv: list | None = None) -> int:
 
         run_training(cfg, args.config, args.save_dir, resume=args.resume, lasot_dir=args.lasot_dir)
     except DiskFullError as exc:  # not bad input: the run itself could not go on
-        print(f"error: {_error_message(exc)}", file=sys.stderr)
-        return 1
+        return fail(_error_message(exc), EXIT_FAILED)
     except _user_errors() as exc:
-        print(f"error: {_error_message(exc)}", file=sys.stderr)
-        return 2
+        return fail(_error_message(exc))
     except KeyboardInterrupt:
         print("interrupted: resume with --resume auto (the last saved checkpoint is intact)", file=sys.stderr)
         return 130

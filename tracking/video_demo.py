@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import cv2
+import numpy as np
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
+from lib.cli import fail
 
 EXAMPLES = """examples:
   python tracking/video_demo.py seqtrack seqtrack_tiny ./data/lasot/mouse/mouse-1 --epoch 6
@@ -96,8 +96,8 @@ def open_input(path: str, init_box: str | None) -> tuple:
     """``(frames iterator (RGB), initial box, ground truth (N, 4) or None, frame rate or None)``."""
     source = Path(path)
     if source.is_dir():
-        from lib.test.evaluation.lasot_data import read_groundtruth
-        from lib.utils.frames import decode_frame
+        from lib.data.frames import decode_frame
+        from lib.data.lasot.annotations import read_groundtruth
 
         frames, gt_file = _folder_frames(source)
         ground_truth = read_groundtruth(gt_file) if gt_file is not None else None
@@ -182,10 +182,13 @@ def run_demo(tracker, frames: Iterator[np.ndarray], init_box: list, ground_truth
 
 def main(argv: list | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from lib.checkpoint.io import CheckpointError
     from lib.config.seqtrack.config import ConfigError
-    from lib.test.evaluation.lasot_data import CheckpointError, DatasetError
-    from lib.test.evaluation.running import load_network, resolve_checkpoint, resolve_device
+    from lib.data.errors import DatasetError
+    from lib.models.seqtrack.loading import load_network
+    from lib.test.evaluation.running import resolve_checkpoint
     from lib.test.tracker.seqtrack import SeqTrackTracker
+    from lib.utils.device import resolve_device
     from lib.utils.logging_setup import setup_logging
 
     setup_logging()
@@ -203,8 +206,7 @@ def main(argv: list | None = None) -> int:
         finally:
             written = output.close()
     except (InputError, ConfigError, CheckpointError, DatasetError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return fail(exc)
     np.savetxt(out_dir / "boxes.txt", boxes, fmt="%.3f", delimiter="\t")
     print(f"tracked {len(boxes)} frames: boxes in {out_dir / 'boxes.txt'}, annotated output in {written}")
     return 0

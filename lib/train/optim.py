@@ -7,13 +7,14 @@ import logging
 import torch
 
 from lib.config.seqtrack.config import Config, ConfigError
+from lib.models.seqtrack.seqtrack import ENCODER_PREFIX, encoder_parameters, non_encoder_parameters
 
 logger = logging.getLogger(__name__)
 
 
 def _freeze_encoder(net: torch.nn.Module, open_fragments) -> None:
     for name, param in net.named_parameters():
-        if name.startswith("encoder.") and not any(fragment in name for fragment in open_fragments):
+        if name.startswith(ENCODER_PREFIX) and not any(fragment in name for fragment in open_fragments):
             param.requires_grad_(False)
 
 
@@ -26,10 +27,7 @@ def build_optimizer(cfg: Config, net: torch.nn.Module, device: torch.device):
         raise ConfigError(f"TRAIN.SCHEDULER.TYPE {train.SCHEDULER.TYPE!r} is not supported; use step")
     if train.FREEZE_ENCODER:
         _freeze_encoder(net, train.ENCODER_OPEN)
-    encoder, others = [], []
-    for name, param in net.named_parameters():
-        if param.requires_grad:
-            (encoder if name.startswith("encoder.") else others).append(param)
+    encoder, others = list(encoder_parameters(net)), list(non_encoder_parameters(net))
     groups = [{"params": others, "lr": train.LR}]
     if encoder:  # the encoder group first, so param_groups[-1] always holds the full learning rate
         groups.insert(0, {"params": encoder, "lr": train.LR * train.ENCODER_MULTIPLIER})

@@ -9,38 +9,37 @@ from pathlib import Path
 
 import torch
 
+from lib.checkpoint.checkpointer import resolve_resume
+from lib.checkpoint.io import local_checkpoint
+from lib.checkpoint.original import load_weights_into
+from lib.checkpoint.paths import RunPaths
+from lib.checkpoint.run_lock import RunLock, check_writable
 from lib.config.seqtrack.config import Config, ConfigError
+from lib.data.local_settings import resolve_lasot_root
+from lib.hub.upload import hub_uploader_from_config, report_staged_without_uploads
 from lib.models.seqtrack import build_seqtrack
+from lib.runlog.records import MetricsWriter
 from lib.train.actors.seqtrack import build_actor
 from lib.train.data.builder import build_train_dataset, collate_frames_first
-from lib.train.hub_upload import hub_uploader_from_config, report_staged_without_uploads
 from lib.train.optim import build_optimizer
-from lib.utils.malloc_tuning import keep_freed_memory
-from lib.train.trainers.base_trainer import RunPaths, resolve_resume
 from lib.train.trainers.ltr_trainer import LTRTrainer
-from lib.utils.distributed import DistInfo, destroy_distributed, init_distributed
-from lib.utils.hub import local_checkpoint
-from lib.utils.local_settings import resolve_lasot_root
 from lib.utils.atomic_files import remove_stale_temporaries
+from lib.utils.device import resolve_device
+from lib.utils.distributed import DistInfo, destroy_distributed, init_distributed
 from lib.utils.logging_setup import close_logging, setup_logging
-from lib.utils.original_checkpoint import load_weights_into
-from lib.utils.run_lock import RunLock, check_writable
-from lib.utils.run_metrics import MetricsWriter
+from lib.utils.malloc_tuning import keep_freed_memory
 from lib.utils.seeding import configure_determinism, seed_everything
 
 logger = logging.getLogger(__name__)
 
 
-def resolve_device(spec: str, dist_info: DistInfo) -> torch.device:
-    """``TRAIN.DEVICE``: 'auto' = this process's GPU when CUDA is present, else the CPU."""
-    if spec == "auto":
-        spec = "cuda" if torch.cuda.is_available() else "cpu"
-    device = torch.device(spec)
+def training_device(spec: str, dist_info: DistInfo) -> torch.device:
+    """``TRAIN.DEVICE`` for this process (its own GPU under torchrun), made the current CUDA device."""
+    try:
+        device = resolve_device(spec, dist_info.local_rank)
+    except ConfigError as exc:
+        raise ConfigError(f"TRAIN.DEVICE: {exc}") from None
     if device.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ConfigError(f"TRAIN.DEVICE is {spec!r} but CUDA is not available; use 'cpu' or 'auto'")
-        if device.index is None:
-            device = torch.device("cuda", dist_info.local_rank)
         torch.cuda.set_device(device)
     return device
 
@@ -48,8 +47,8 @@ def resolve_device(spec: str, dist_info: DistInfo) -> torch.device:
 def _draw_curves(trainer: LTRTrainer) -> None:
     """Refresh the run's Loss / IoU curves after each epoch; a plotting failure never stops training."""
     try:
-        from lib.utils.plotting import plot_training_curves
-        from lib.utils.run_metrics import read_metrics
+        from lib.runlog.curves import plot_training_curves
+        from lib.runlog.records import read_metrics
 
         records = read_metrics(trainer.paths.metrics_file)
         plot_training_curves({trainer.paths.config_name: records}, trainer.paths.curves_file, intervals=True)
@@ -108,7 +107,7 @@ def _run(cfg, paths: RunPaths, resume, lasot_dir, restore_rng, dist_info, hooks)
     setup_logging(paths.log_file, dist_info.rank)
     if dist_info.is_main:  # the run lock is held: no other process writes here
         remove_stale_temporaries(paths.checkpoint_dir, "SEQTRACK_*")
-    device = resolve_device(cfg.TRAIN.DEVICE, dist_info)
+    device = training_device(cfg.TRAIN.DEVICE, dist_info)
     configure_determinism(cfg.TRAIN.DETERMINISTIC, device)
     keep_freed_memory()  # before the DataLoader forks its workers, which inherit it
     logger.info("Training seqtrack/%s on %s (%d process%s) into %s", config_name, device, dist_info.world_size,
@@ -147,10 +146,10 @@ def _run(cfg, paths: RunPaths, resume, lasot_dir, restore_rng, dist_info, hooks)
     trainer = LTRTrainer(actor, dataset, collate_frames_first, optimizer, lr_scheduler, grad_scaler, cfg, paths,
                          dist_info, device, metrics_writer=metrics_writer, tb_writer=tb_writer,
                          after_epoch=_draw_curves)
-    trainer.checkpoint_hooks.extend(hooks)
+    trainer.checkpointer.hooks.extend(hooks)
     uploader = hub_uploader_from_config(cfg, paths) if dist_info.is_main else None
     if uploader is not None:
-        trainer.checkpoint_hooks.append(uploader)
+        trainer.checkpointer.hooks.append(uploader)
     elif dist_info.is_main:
         report_staged_without_uploads(paths)
     if resume_path is not None:
@@ -166,11 +165,7 @@ def _run(cfg, paths: RunPaths, resume, lasot_dir, restore_rng, dist_info, hooks)
     finally:
         if tb_writer is not None:
             tb_writer.close()
-        if uploader is not None:
-            # After a finished run, wait (bounded) for the pending uploads; after a failure or Ctrl-C, do not keep
-            # the user waiting: report, and leave the unpushed epochs staged for the next run.
-            if finished:
-                uploader.close()
-            else:
-                uploader.close(0.0, "still pending when the run stopped early; the next run with uploads pushes it")
+        # After a finished run, uploads are waited for (bounded); after a failure or Ctrl-C the user is not kept
+        # waiting: the unpushed epochs are reported and stay staged for the next run.
+        trainer.checkpointer.close(interrupted=not finished)
     return trainer

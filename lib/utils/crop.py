@@ -23,7 +23,8 @@ Boxes are ``xywh`` (top-left x, top-left y, width, height) in frame pixels unles
 from __future__ import annotations
 
 import math
-from typing import NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import cv2
 import numpy as np

@@ -65,11 +65,3 @@ def gather_objects(obj, info: DistInfo) -> list:
     dist.all_gather_object(gathered, obj)
     return gathered
 
-
-def broadcast_object(obj, info: DistInfo):
-    """Rank 0's ``obj`` on every process."""
-    if not info.enabled:
-        return obj
-    holder = [obj]
-    dist.broadcast_object_list(holder, src=0)
-    return holder[0]

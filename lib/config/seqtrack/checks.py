@@ -34,6 +34,8 @@ class Key:
     pattern_text: str = ""  # ... and how to say it in an error message
     length: int | None = None  # list-valued keys: the exact number of items
     unique: bool = False  # list-valued keys: no item twice
+    architecture: bool = False  # shapes or meaning of the network: a checkpoint resumes only if it agrees
+    bookkeeping: bool = False  # where things go or how long the run is: changing it on resume is normal
 
     def describe(self) -> str:
         """What the key accepts, in words (for error messages and documentation)."""

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import copy
 import difflib
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import yaml
 
 from lib.config.seqtrack.checks import ConfigError, Key, check_value
 
-__all__ = ["Config", "ConfigError", "Key", "available_configs", "config_from_dict", "config_path", "default_config",
-           "experiments_dir", "key_specs", "load_config"]
+__all__ = ["Config", "ConfigError", "Key", "architecture_keys", "available_configs", "bookkeeping_keys",
+           "config_from_dict", "config_path", "default_config", "experiments_dir", "key_specs", "load_config"]
 
 POSITIVE = {"gt": 0}
 NON_NEGATIVE = {"min": 0}
@@ -34,41 +35,41 @@ def _declared() -> dict:
     """The defaults tree: SeqTrack-B256 values, every key with its meaning, constrained keys as ``Key``."""
     return {
         "MODEL": {
-            "HIDDEN_DIM": Key(256, **AT_LEAST_ONE),  # width of the bottleneck output, decoder and output head
-            "BINS": Key(4000, min=2),  # coordinate bins; the vocabulary is BINS + 2 (END = BINS, START = BINS + 1)
-            "FEATURE_TYPE": Key("x", choices=("x",)),  # decoder memory: 'x' = the search tokens only (the only type built)
+            "HIDDEN_DIM": Key(256, **AT_LEAST_ONE, architecture=True),  # width of the bottleneck output, decoder and output head
+            "BINS": Key(4000, min=2, architecture=True),  # coordinate bins; the vocabulary is BINS + 2 (END = BINS, START = BINS + 1)
+            "FEATURE_TYPE": Key("x", choices=("x",), architecture=True),  # decoder memory: 'x' = the search tokens only (the only type built)
             "INIT_CHECKPOINT": "",  # weights to start from (fine-tuning); empty = none
             "CPU_LINEAR": Key("onednn", choices=("onednn", "aten")),  # fp32 CPU linear layers through 'onednn' (2x MKL on AMD CPUs) or 'aten'
             "ENCODER": {
-                "TYPE": Key("vit_base_patch16", choices=ENCODER_TYPES),  # vit_base_patch16 | vit_large_patch16 | vit_small | vit_tiny | vit_mini
+                "TYPE": Key("vit_base_patch16", choices=ENCODER_TYPES, architecture=True),  # vit_base_patch16 | vit_large_patch16 | vit_small | vit_tiny | vit_mini
                 "DROP_PATH": Key(0.0, min=0, max=0.99),  # stochastic depth rate of the ViT blocks
                 "PRETRAIN_TYPE": Key("mae", choices=("mae", "scratch")),  # kind of weights in PRETRAINED_PATH (MAE: a dict with key 'model')
                 "PRETRAINED_PATH": "",  # local MAE checkpoint; empty = random init (a warning says so)
-                "STRIDE": Key(16, **AT_LEAST_ONE),  # kept for the original's YAMLs; must equal PATCH_SIZE
-                "PATCH_SIZE": Key(16, **AT_LEAST_ONE),  # ViT patch size (16; 8 doubles the grid)
+                "STRIDE": Key(16, **AT_LEAST_ONE, architecture=True),  # kept for the original's YAMLs; must equal PATCH_SIZE
+                "PATCH_SIZE": Key(16, **AT_LEAST_ONE, architecture=True),  # ViT patch size (16; 8 doubles the grid)
                 "USE_CHECKPOINT": False,  # activation checkpointing in the ViT blocks (saves memory)
             },
             "DECODER": {
-                "NHEADS": Key(8, **AT_LEAST_ONE),  # attention heads of the decoder
+                "NHEADS": Key(8, **AT_LEAST_ONE, architecture=True),  # attention heads of the decoder
                 "DROPOUT": Key(0.1, min=0, max=0.99),  # dropout in the decoder and its input embedding
-                "DIM_FEEDFORWARD": Key(1024, **AT_LEAST_ONE),  # hidden width of the decoder FFN
-                "DEC_LAYERS": Key(2, **AT_LEAST_ONE),  # decoder layers (the original's code default is 6; its B256 YAML says 2)
-                "PRE_NORM": False,  # pre-norm decoder layers (the original trains post-norm)
+                "DIM_FEEDFORWARD": Key(1024, **AT_LEAST_ONE, architecture=True),  # hidden width of the decoder FFN
+                "DEC_LAYERS": Key(2, **AT_LEAST_ONE, architecture=True),  # decoder layers (the original's code default is 6; its B256 YAML says 2)
+                "PRE_NORM": Key(False, architecture=True),  # pre-norm decoder layers (the original trains post-norm)
             },
         },
         "TRAIN": {
             "LR": Key(0.0001, **POSITIVE),  # AdamW learning rate of the decoder and bridge
             "WEIGHT_DECAY": Key(0.0001, **NON_NEGATIVE),  # AdamW weight decay
-            "EPOCH": Key(500, **AT_LEAST_ONE),  # number of epochs
+            "EPOCH": Key(500, **AT_LEAST_ONE, bookkeeping=True),  # number of epochs
             "LR_DROP_EPOCH": Key(400, **AT_LEAST_ONE),  # StepLR step size in epochs
             "BATCH_SIZE": Key(16, **AT_LEAST_ONE),  # samples per batch per process
-            "NUM_WORKER": Key(8, **NON_NEGATIVE),  # DataLoader worker processes per training process
+            "NUM_WORKER": Key(8, **NON_NEGATIVE, bookkeeping=True),  # DataLoader worker processes per training process
             "OPTIMIZER": Key("ADAMW", choices=("ADAMW",)),  # only ADAMW is built
             "ENCODER_MULTIPLIER": Key(0.1, **NON_NEGATIVE),  # encoder learning rate = LR x this
             "FREEZE_ENCODER": False,  # do not train the encoder at all
             "ENCODER_OPEN": [],  # with FREEZE_ENCODER: encoder parameter-name fragments that still train
-            "PRINT_INTERVAL": Key(50, **AT_LEAST_ONE),  # kept for the original's YAMLs; logging follows LOG_INTERVAL_SAMPLES
-            "LOG_INTERVAL_SAMPLES": Key(50, **AT_LEAST_ONE),  # a log line every this many training samples
+            "PRINT_INTERVAL": Key(50, **AT_LEAST_ONE, bookkeeping=True),  # kept for the original's YAMLs; logging follows LOG_INTERVAL_SAMPLES
+            "LOG_INTERVAL_SAMPLES": Key(50, **AT_LEAST_ONE, bookkeeping=True),  # a log line every this many training samples
             "VAL_EPOCH_INTERVAL": Key(10, **AT_LEAST_ONE),  # kept for the original's YAMLs (no validation set is built)
             "GRAD_CLIP_NORM": Key(0.1, **NON_NEGATIVE),  # gradient clipping max norm; 0 = no clipping
             "CE_WEIGHT": Key(1.0, **POSITIVE),  # weight of the cross-entropy loss
@@ -78,18 +79,18 @@ def _declared() -> dict:
             "AMP": False,  # bf16 autocast (CUDA only; ignored with a warning on the CPU)
             "COMPILE": False,  # torch.compile the network (first steps compile; CUDA mostly; needs a C++ compiler on CPU)
             "DEVICE": Key("auto", pattern=r"auto|cpu|cuda(:\d+)?", pattern_text="auto, cpu, cuda or cuda:N"),  # auto | cpu | cuda | cuda:N
-            "RESUME_PATH": "",  # checkpoint to resume from; 'auto' = newest valid one of this run
-            "CHECKPOINT_INTERVAL_SAMPLES": Key(0, **NON_NEGATIVE),  # also save mid-epoch every this many samples; 0 = epoch ends only
-            "KEEP_CHECKPOINTS": Key(0, **NON_NEGATIVE),  # keep only the newest N epoch checkpoints; 0 = keep all
+            "RESUME_PATH": Key("", bookkeeping=True),  # checkpoint to resume from; 'auto' = newest valid one of this run
+            "CHECKPOINT_INTERVAL_SAMPLES": Key(0, **NON_NEGATIVE, bookkeeping=True),  # also save mid-epoch every this many samples; 0 = epoch ends only
+            "KEEP_CHECKPOINTS": Key(0, **NON_NEGATIVE, bookkeeping=True),  # keep only the newest N epoch checkpoints; 0 = keep all
             "SCHEDULER": {
                 "TYPE": Key("step", choices=("step",)),  # only 'step' (StepLR at LR_DROP_EPOCH) is built
                 "DECAY_RATE": Key(0.1, **POSITIVE),  # StepLR gamma
             },
             "HF": {
-                "REPO_ID": "",  # Hugging Face Hub model repo for the checkpoints ('user/name'); empty = no upload
-                "PRIVATE": True,  # create the repo private when it does not exist
-                "UPLOAD": True,  # upload when REPO_ID is set (False keeps a REPO_ID for downloads only)
-                "UPLOAD_EVERY": Key(1, **AT_LEAST_ONE),  # upload every N-th epoch's checkpoint (the last epoch always)
+                "REPO_ID": Key("", bookkeeping=True),  # Hugging Face Hub model repo for the checkpoints ('user/name'); empty = no upload
+                "PRIVATE": Key(True, bookkeeping=True),  # create the repo private when it does not exist
+                "UPLOAD": Key(True, bookkeeping=True),  # upload when REPO_ID is set (False keeps a REPO_ID for downloads only)
+                "UPLOAD_EVERY": Key(1, **AT_LEAST_ONE, bookkeeping=True),  # upload every N-th epoch's checkpoint (the last epoch always)
             },
         },
         "DATA": {
@@ -97,7 +98,7 @@ def _declared() -> dict:
             "MEAN": Key([0.485, 0.456, 0.406], min=0, max=1, length=3),  # image normalisation mean (RGB, after /255)
             "STD": Key([0.229, 0.224, 0.225], **POSITIVE, length=3),  # image normalisation std
             "MAX_SAMPLE_INTERVAL": Key(400, **AT_LEAST_ONE),  # frames of a sample lie within +- this of the base frame
-            "SEQ_FORMAT": Key("xywh", choices=("xywh", "xyxy")),  # token order: 'xywh' = (cx, cy, w, h); 'xyxy' = (x1, y1, x2, y2)
+            "SEQ_FORMAT": Key("xywh", choices=("xywh", "xyxy"), architecture=True),  # token order: 'xywh' = (cx, cy, w, h); 'xyxy' = (x1, y1, x2, y2)
             "IMAGE_LOADER": Key("opencv", choices=("opencv", "jpeg4py")),  # opencv | jpeg4py (needs the system libturbojpeg)
             "BAD_FRAMES": Key("stop", choices=("stop", "skip")),  # a frame that cannot be decoded: 'stop' training naming it, or 'skip' (redraw the sample, report the frame)
             "MAX_DECODE_REDUCTION": Key(8, choices=(1, 2, 4, 8)),  # decode JPEGs at 1/2, 1/4 or 1/8 size (up to this) when the crop shrinks them as much; 1 = full size
@@ -114,14 +115,14 @@ def _declared() -> dict:
             },
             "SEARCH": {
                 "NUMBER": Key(1, choices=(1,)),  # search frames per sample (the actor takes one)
-                "SIZE": Key(256, **AT_LEAST_ONE),  # search crop side in pixels
+                "SIZE": Key(256, **AT_LEAST_ONE, architecture=True),  # search crop side in pixels
                 "FACTOR": Key(4.0, **POSITIVE),  # search crop side = ceil(sqrt(w * h) x this) frame pixels
                 "CENTER_JITTER": Key(3.5, **NON_NEGATIVE),  # centre jitter of the search box
                 "SCALE_JITTER": Key(0.5, **NON_NEGATIVE),  # scale jitter of the search box
             },
             "TEMPLATE": {
-                "NUMBER": Key(2, **AT_LEAST_ONE),  # template frames per sample
-                "SIZE": Key(256, **AT_LEAST_ONE),  # template crop side in pixels
+                "NUMBER": Key(2, **AT_LEAST_ONE, architecture=True),  # template frames per sample
+                "SIZE": Key(256, **AT_LEAST_ONE, architecture=True),  # template crop side in pixels
                 "FACTOR": Key(4.0, **POSITIVE),  # template crop side = ceil(sqrt(w * h) x this) frame pixels
                 "CENTER_JITTER": Key(0.0, **NON_NEGATIVE),  # centre jitter of the template boxes
                 "SCALE_JITTER": Key(0.0, **NON_NEGATIVE),  # scale jitter of the template boxes
@@ -132,7 +133,7 @@ def _declared() -> dict:
             "TEMPLATE_SIZE": Key(256, **AT_LEAST_ONE),  # template crop side at test time
             "SEARCH_FACTOR": Key(4.0, **POSITIVE),  # search crop factor at test time
             "SEARCH_SIZE": Key(256, **AT_LEAST_ONE),  # search crop side at test time
-            "EPOCH": Key(500, **AT_LEAST_ONE),  # checkpoint epoch the tracker loads
+            "EPOCH": Key(500, **AT_LEAST_ONE, bookkeeping=True),  # checkpoint epoch the tracker loads
             "WINDOW": True,  # Hanning window on the cx, cy token distributions
             "NUM_TEMPLATES": Key(2, **AT_LEAST_ONE),  # templates the tracker keeps
             "UPDATE_INTERVALS": {  # frames between template updates, per benchmark
@@ -183,8 +184,18 @@ def _defaults() -> dict:
 
 
 def key_specs() -> dict:
-    """``{dotted key: Key}`` of every key declared with a range or choices."""
+    """``{dotted key: Key}`` of every key declared with a range, choices or a role."""
     return dict(_SPECS)
+
+
+def architecture_keys() -> frozenset:
+    """Keys declared ``architecture=True``: a checkpoint must agree on all of them to be resumed or loaded."""
+    return frozenset(name for name, spec in _SPECS.items() if spec.architecture)
+
+
+def bookkeeping_keys() -> frozenset:
+    """Keys declared ``bookkeeping=True``: changing them when a run resumes is normal and draws no warning."""
+    return frozenset(name for name, spec in _SPECS.items() if spec.bookkeeping)
 
 
 class Config(Mapping):

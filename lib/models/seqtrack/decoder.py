@@ -8,7 +8,6 @@ Tensors are batch-first here: tokens ``(B, L, D)``, memory ``(B, N, D)``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -60,10 +59,10 @@ class MultiheadAttention(nn.Module):
 class LayerCache:
     """One layer's projected self-attention keys/values so far, and its cross-attention keys/values (memory)."""
 
-    self_k: Optional[torch.Tensor] = None
-    self_v: Optional[torch.Tensor] = None
-    cross_k: Optional[torch.Tensor] = None
-    cross_v: Optional[torch.Tensor] = None
+    self_k: torch.Tensor | None = None
+    self_v: torch.Tensor | None = None
+    cross_k: torch.Tensor | None = None
+    cross_v: torch.Tensor | None = None
 
 
 @dataclass
@@ -74,7 +73,7 @@ class KVCache:
     length: int = 0
 
     @classmethod
-    def empty(cls, num_layers: int) -> "KVCache":
+    def empty(cls, num_layers: int) -> KVCache:
         return cls(layers=[LayerCache() for _ in range(num_layers)])
 
 
@@ -92,7 +91,7 @@ class DecoderLayer(nn.Module):
         self.dropout1, self.dropout2, self.dropout3 = nn.Dropout(dropout), nn.Dropout(dropout), nn.Dropout(dropout)
         self.pre_norm = pre_norm
 
-    def _self_attention(self, x: torch.Tensor, query_pos: torch.Tensor, cache: Optional[LayerCache]) -> torch.Tensor:
+    def _self_attention(self, x: torch.Tensor, query_pos: torch.Tensor, cache: LayerCache | None) -> torch.Tensor:
         # DETR: positions are added to queries and keys, not to values.
         q = self.self_attn.project_query(x + query_pos)
         k, v = self.self_attn.project_key_value(x + query_pos, x)
@@ -105,7 +104,7 @@ class DecoderLayer(nn.Module):
         return self.self_attn.attend(q, k, v, causal=False)
 
     def _cross_attention(self, x: torch.Tensor, query_pos: torch.Tensor, memory: torch.Tensor,
-                         memory_pos: torch.Tensor, cache: Optional[LayerCache]) -> torch.Tensor:
+                         memory_pos: torch.Tensor, cache: LayerCache | None) -> torch.Tensor:
         q = self.multihead_attn.project_query(x + query_pos)
         if cache is not None and cache.cross_k is not None:
             k, v = cache.cross_k, cache.cross_v
@@ -119,7 +118,7 @@ class DecoderLayer(nn.Module):
         return self.linear2(self.dropout(F.relu(self.linear1(x))))
 
     def forward(self, x: torch.Tensor, query_pos: torch.Tensor, memory: torch.Tensor, memory_pos: torch.Tensor,
-                cache: Optional[LayerCache] = None) -> torch.Tensor:
+                cache: LayerCache | None = None) -> torch.Tensor:
         if self.pre_norm:
             x = x + self.dropout1(self._self_attention(self.norm1(x), query_pos, cache))
             x = x + self.dropout2(self._cross_attention(self.norm2(x), query_pos, memory, memory_pos, cache))
@@ -137,7 +136,7 @@ class DecoderBody(nn.Module):
         self.layers = nn.ModuleList(layers)
         self.norm = nn.LayerNorm(dim)
 
-    def forward(self, x, query_pos, memory, memory_pos, cache: Optional[KVCache] = None) -> torch.Tensor:
+    def forward(self, x, query_pos, memory, memory_pos, cache: KVCache | None = None) -> torch.Tensor:
         for index, layer in enumerate(self.layers):
             x = layer(x, query_pos, memory, memory_pos, cache.layers[index] if cache is not None else None)
         return self.norm(x)
@@ -180,7 +179,7 @@ class SeqTrackDecoder(nn.Module):
         return KVCache.empty(len(self.body.layers))
 
     def forward(self, tokens: torch.Tensor, memory: torch.Tensor, memory_pos: torch.Tensor,
-                cache: Optional[KVCache] = None) -> torch.Tensor:
+                cache: KVCache | None = None) -> torch.Tensor:
         """Tokens ``(B, L)`` over memory ``(B, N, D)`` -> hidden states ``(B, L, D)``.
 
         Without ``cache``: the whole sequence, causally masked (training, teacher forcing). With ``cache``:

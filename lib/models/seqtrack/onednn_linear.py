@@ -11,7 +11,6 @@ backward products take that path on the CPU; anything else (CUDA, autocast, othe
 from __future__ import annotations
 
 import logging
-
 import math
 
 import torch

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import torch
 import torch.nn.functional as F
 
+from lib.checkpoint.io import CheckpointError, load_reason, weights_only_load
+from lib.checkpoint.original import check_tensors, expected_shapes
 from lib.models.seqtrack.errors import ModelConfigError
-from lib.utils.checkpoint_io import load_reason, weights_only_load
 from lib.models.seqtrack.vit import VisionTransformer
 
 logger = logging.getLogger(__name__)
@@ -66,21 +67,11 @@ def adapt_mae_state(mae_state: Mapping[str, torch.Tensor], body: VisionTransform
 
 def _check_keys(state: Mapping[str, torch.Tensor], body: VisionTransformer, path: Path) -> None:
     """Every encoder tensor must be in ``state`` with its shape, and nothing else may be."""
-    expected = body.state_dict()
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    mismatched = [f"{k}: file {tuple(state[k].shape)} vs model {tuple(expected[k].shape)}"
-                  for k in sorted(set(state) & set(expected)) if state[k].shape != expected[k].shape]
-    problems = []
-    if missing:
-        problems.append(f"missing encoder keys {missing}")
-    if unexpected:
-        problems.append(f"unexpected keys {unexpected}")
-    if mismatched:
-        problems.append(f"shape mismatches {mismatched}")
-    if problems:
-        raise ModelConfigError(f"{path} does not fit the encoder ({type(body).__name__}, dim {body.embed_dim}, "
-                         f"patch {body.patch_size}): " + "; ".join(problems))
+    source = f"{path} (MAE weights for {type(body).__name__}, dim {body.embed_dim}, patch {body.patch_size})"
+    try:
+        check_tensors(state, expected_shapes(body), source)
+    except CheckpointError as exc:
+        raise ModelConfigError(str(exc)) from None
 
 
 def read_mae_state(path: Path) -> Mapping[str, torch.Tensor]:
@@ -110,7 +101,8 @@ def load_pretrained_encoder(body: VisionTransformer, path: str, pretrain_type: s
                        "weights; set it to a local mae_pretrain_vit_base.pth (or _large) to train as the paper did")
         return
     if pretrain_type != "mae":
-        raise ModelConfigError(f"MODEL.ENCODER.PRETRAIN_TYPE {pretrain_type!r} is not supported; use 'mae' or 'scratch'")
+        raise ModelConfigError(f"MODEL.ENCODER.PRETRAIN_TYPE {pretrain_type!r} is not supported; use 'mae' or "
+                               f"'scratch'")
     file = Path(path).expanduser()
     if not file.is_file():
         raise FileNotFoundError(f"MAE weights not found at {file}; set MODEL.ENCODER.PRETRAINED_PATH to a local "

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from typing import Iterator
+from collections.abc import Iterator
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lib.models.seqtrack.errors import ModelConfigError
 from lib.models.seqtrack.decoder import SeqTrackDecoder
+from lib.models.seqtrack.errors import ModelConfigError
 from lib.models.seqtrack.onednn_linear import use_cpu_linear_kernel
 from lib.models.seqtrack.pretrained import load_pretrained_encoder
 from lib.models.seqtrack.tokens import NUM_COORDINATES, SEQUENCE_LENGTH, start_token, tokens_to_boxes, vocab_size

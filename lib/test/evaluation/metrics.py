@@ -28,8 +28,8 @@ NP@0.2 = normalised precision at 0.2 (percent, float32, as the original prints t
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 import numpy as np
 import torch

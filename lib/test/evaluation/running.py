@@ -1,4 +1,4 @@
-"""Run the tracker over LaSOT test sequences: load the network, track, write and read result files.
+"""Run the tracker over LaSOT test sequences: find the checkpoint, track, write and read result files.
 
 Result files (``<results_dir>/<tracker>/<config>[_epNNNN]/``), one pair per sequence:
 
@@ -17,8 +17,6 @@ counts as done only when both exist with one valid line per ground-truth frame.
 
 from __future__ import annotations
 
-import contextlib
-import copy
 import functools
 import hashlib
 import json
@@ -26,23 +24,24 @@ import logging
 import multiprocessing
 import re
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 import torch
 
-from lib.config.seqtrack.config import ConfigError, config_from_dict, config_path, load_config
-from lib.models.seqtrack import build_seqtrack
-from lib.test.evaluation.lasot_data import (CheckpointError, DatasetError, LasotSequence, load_test_sequence,
-                                            read_frame)
+from lib.checkpoint.io import checkpoint_name, local_checkpoint
+from lib.checkpoint.paths import RunPaths
+from lib.config.seqtrack.config import ConfigError, config_path, load_config
+from lib.data.errors import DatasetError
+from lib.data.frames import decode_frame
+from lib.data.lasot.test_set import LasotSequence, load_test_sequence
+from lib.data.local_settings import read_local_settings
+from lib.models.seqtrack.loading import LoadedNetwork, load_network
 from lib.test.tracker.seqtrack import SeqTrackTracker, TrackerParams
 from lib.utils.atomic_files import write_text_atomic
-from lib.utils.hub import local_checkpoint
-from lib.utils.local_settings import read_local_settings
 from lib.utils.logging_setup import format_hms
-from lib.utils.original_checkpoint import LAYOUT_ORIGINAL, expected_shapes, original_to_native, read_any_checkpoint
 
 logger = logging.getLogger(__name__)
 
@@ -55,65 +54,9 @@ class ResultsError(ValueError):
 
 
 # ----------------------------------------------------------------------------------------------- network
-def resolve_device(spec: str) -> torch.device:
-    """``cpu``, ``cuda``, ``cuda:N`` or ``auto`` (the GPU when CUDA is present, else the CPU)."""
-    if spec == "auto":
-        spec = "cuda" if torch.cuda.is_available() else "cpu"
-    try:
-        device = torch.device(spec)
-    except RuntimeError:
-        raise ConfigError(f"unknown device {spec!r}; expected cpu, cuda, cuda:N or auto") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(f"device {spec!r} requested but CUDA is not available; use --device cpu or auto")
-    return device
-
-
 def run_checkpoint_path(save_dir: str | Path, config_name: str, epoch: int) -> Path:
     """``<save_dir>/checkpoints/train/seqtrack/<config>/SEQTRACK_ep%04d.pth.tar``, as training writes it."""
-    return Path(save_dir) / "checkpoints" / "train" / TRACKER_NAME / config_name / f"SEQTRACK_ep{epoch:04d}.pth.tar"
-
-
-@dataclass
-class LoadedNetwork:
-    """A network ready to track with, and where it came from."""
-
-    net: torch.nn.Module
-    cfg: object  # the Config the network was built from
-    checkpoint: Path
-    epoch: int | None  # the checkpoint's 'epoch' field (epochs completed)
-
-
-def _fit_state_dict(net: torch.nn.Module, state_dict: dict, path: Path, config_name: str) -> None:
-    """Load ``state_dict`` strictly; a mismatch is a CheckpointError naming the differing keys."""
-    if state_dict and all(k.startswith("module.") for k in state_dict):  # saved from a DDP wrapper
-        state_dict = {k[len("module."):]: v for k, v in state_dict.items()}
-    expected = net.state_dict()
-    missing = sorted(set(expected) - set(state_dict))
-    unexpected = sorted(set(state_dict) - set(expected))
-    reshaped = [f"{k} {tuple(state_dict[k].shape)} vs {tuple(expected[k].shape)}"
-                for k in sorted(set(expected) & set(state_dict)) if state_dict[k].shape != expected[k].shape]
-    problems = [f"{what} ({len(keys)}): {', '.join(keys[:6])}{' ...' if len(keys) > 6 else ''}"
-                for what, keys in (("missing keys", missing), ("unexpected keys", unexpected),
-                                   ("shape mismatches (checkpoint vs network)", reshaped)) if keys]
-    if problems:
-        raise CheckpointError(f"{path} does not fit the network of config {config_name}: " + "; ".join(problems))
-    net.load_state_dict(state_dict, strict=True)
-
-
-def _network_config(state: dict, config_name: str, path: Path):
-    """The checkpoint's own config when it has one, else ``experiments/seqtrack/<config_name>.yaml``.
-
-    The encoder is never initialised from MAE weights here (the checkpoint replaces them), so the
-    pretrained path is dropped: the file need not exist on the machine that tracks.
-    """
-    if isinstance(state.get("config"), dict):
-        tree = copy.deepcopy(state["config"])
-        tree.setdefault("MODEL", {}).setdefault("ENCODER", {}).update(PRETRAINED_PATH="", PRETRAIN_TYPE="scratch")
-        logger.info("using the config stored in %s", path.name)
-        return config_from_dict(tree, where=f"{path} (stored config)")
-    logger.info("%s stores no config: using experiments/seqtrack/%s.yaml", path.name, config_name)
-    overrides = {"MODEL.ENCODER.PRETRAINED_PATH": "", "MODEL.ENCODER.PRETRAIN_TYPE": "scratch"}
-    return load_config(config_path(config_name), overrides)
+    return RunPaths(Path(save_dir), config_name, TRACKER_NAME).checkpoint_dir / checkpoint_name(epoch)
 
 
 def resolve_checkpoint(config_name: str, checkpoint: str | None = None, epoch: int | None = None,
@@ -127,39 +70,6 @@ def resolve_checkpoint(config_name: str, checkpoint: str | None = None, epoch: i
     if epoch is None:
         epoch = load_config(config_path(config_name)).TEST.EPOCH
     return run_checkpoint_path(save_dir, config_name, epoch)
-
-
-def load_network(checkpoint: str | Path, config_name: str, device: str | torch.device = "cpu") -> LoadedNetwork:
-    """Build the network of the checkpoint's config and load its weights (ours: ``weights_only`` load; the
-    original SeqTrack code's: its safe reader, with the config ``config_name``)."""
-    path = Path(checkpoint)
-    if not path.is_file():
-        raise CheckpointError(f"checkpoint not found: {path} (train first, or pass --checkpoint PATH / --epoch N "
-                              f"/ --save_dir DIR)")
-    state, layout = read_any_checkpoint(path)
-    cfg = _network_config(state, config_name, path)
-    with _quiet_logger("lib.models.seqtrack.pretrained"):  # its 'random init' note is moot: weights follow
-        net = build_seqtrack(cfg)
-    weights = state["net"]
-    if layout == LAYOUT_ORIGINAL:
-        weights = original_to_native(weights, expected_shapes(net), f"{path} (config {config_name})")
-    _fit_state_dict(net, weights, path, config_name)
-    net.to(device).eval().requires_grad_(False)
-    epoch = state.get("epoch")
-    logger.info("loaded the network weights of %s (epoch %s)", path, epoch)
-    return LoadedNetwork(net, cfg, path, int(epoch) if isinstance(epoch, int) else None)
-
-
-@contextlib.contextmanager
-def _quiet_logger(name: str):
-    """Hold back INFO records of logger ``name`` (warnings still pass) inside the block."""
-    target = logging.getLogger(name)
-    previous = target.level
-    target.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        target.setLevel(previous)
 
 
 def file_sha256(path: str | Path) -> str:
@@ -248,6 +158,9 @@ def results_done(out_dir: str | Path, name: str, num_frames: int) -> bool:
 def _results_differ(previous: dict, info: dict) -> str | None:
     """Why the results recorded in ``previous`` (a run_info) cannot be mixed with this run's, or None."""
     if previous.get("checkpoint_sha256") != info["checkpoint_sha256"]:
+        if previous.get("checkpoint") == info["checkpoint"]:
+            return (f"results of an earlier content of {info['checkpoint']} (the file has changed since they were "
+                    f"written: retrained or replaced)")
         return (f"results of another checkpoint ({previous.get('checkpoint')}, epoch {previous.get('epoch')}); "
                 f"this run uses {info['checkpoint']}")
     if previous.get("format", info["format"]) != info["format"]:  # older folders record no format of their own
@@ -289,7 +202,7 @@ def track_sequence(tracker: SeqTrackTracker, sequence: LasotSequence) -> tuple:
     boxes = np.zeros((len(sequence), 4), dtype=np.float64)
     times = np.zeros(len(sequence), dtype=np.float64)
     for index, path in enumerate(sequence.frames):
-        image = read_frame(path)
+        image = decode_frame(path)
         start = time.perf_counter()
         if index == 0:
             tracker.initialize(image, sequence.ground_truth[0])

@@ -17,8 +17,9 @@ the threshold of 0.6 only reads like a probability. The confidence the tracker r
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -48,7 +49,7 @@ class TrackerParams:
     std: tuple
 
     @classmethod
-    def from_config(cls, cfg, dataset_name: str = "LASOT") -> "TrackerParams":
+    def from_config(cls, cfg, dataset_name: str = "LASOT") -> TrackerParams:
         """Read ``cfg.TEST`` (per-benchmark lists under ``dataset_name``) and check it fits the network."""
         test = cfg.TEST
         key = dataset_name.upper()

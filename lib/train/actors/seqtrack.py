@@ -5,8 +5,13 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from lib.models.seqtrack.tokens import (NUM_COORDINATES, sequences_from_tokens, target_tokens, tokens_to_boxes,
-                                       vocab_size)
+from lib.models.seqtrack.tokens import (
+    NUM_COORDINATES,
+    sequences_from_tokens,
+    target_tokens,
+    tokens_to_boxes,
+    vocab_size,
+)
 from lib.utils.box_ops import box_iou_xyxy, seq_format_to_xyxy
 
 SPECIAL_TOKEN_WEIGHT = 0.01  # cross-entropy class weight of END and START (coordinates weigh 1)

@@ -8,10 +8,10 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from lib.train.data import stage_timer
-from lib.train.data.image_loader import FrameRef
+from lib.data.image_loader import FrameRef
 from lib.train.data.transforms import (JointParams, draw_brightness, draw_joint_params, jitter_box,
                                        normalize_image, to_grayscale)
+from lib.utils.stage_timer import NO_TIMER
 from lib.utils.crop import (CropWindow, crop_image, crop_window, decode_reduction, flip_box_xywh,
                             frame_box_to_crop_pixels, normalize_crop_box)
 
@@ -63,7 +63,7 @@ class SeqTrackProcessing:
 
     def __init__(self, template: CropSpec, search: CropSpec, mean: Sequence[float], std: Sequence[float],
                  grayscale_prob: float = 0.05, flip_prob: float = 0.5, brightness_jitter: float = 0.2,
-                 max_jitter_tries: int = 10, max_decode_reduction: int = 8):
+                 max_jitter_tries: int = 10, max_decode_reduction: int = 8, timer=NO_TIMER):
         self.specs = {"template": template, "search": search}
         self.mean = np.asarray(mean, dtype=np.float32)
         self.std = np.asarray(std, dtype=np.float32)
@@ -72,18 +72,19 @@ class SeqTrackProcessing:
         self.brightness_jitter = brightness_jitter
         self.max_jitter_tries = max_jitter_tries
         self.max_decode_reduction = max_decode_reduction
+        self.timer = timer  # a benchmark's StageTimer, else a no-op
 
     def __call__(self, sample: dict, rng: np.random.Generator) -> dict:
         # Plan every crop first (all random draws, in a fixed order: templates, then search frames), then
         # decode each distinct frame once, as small as its crops allow, then crop, jitter and normalise.
-        with stage_timer.stage("crop_augment"):
+        with self.timer.stage("crop_augment"):
             joint = draw_joint_params(rng, self.grayscale_prob, self.flip_prob)
             plans = [self._plan_frame(part, frame, box, spec, joint, rng)
                      for part, spec in self.specs.items()
                      for frame, box in zip(sample[f"{part}_images"], sample[f"{part}_anno"])]
-        with stage_timer.stage("decode"):
+        with self.timer.stage("decode"):
             decoded = self._decode_frames(plans)
-        with stage_timer.stage("crop_augment"):
+        with self.timer.stage("crop_augment"):
             out = {}
             for part, spec in self.specs.items():
                 mine = [plan for plan in plans if plan.part == part]

@@ -9,14 +9,13 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from lib.train.data import stage_timer
-from lib.utils.errors import DatasetError
-from lib.utils.frames import FrameError
+from lib.data.errors import DatasetError
+from lib.data.frames import FrameError
+from lib.utils.stage_timer import NO_TIMER
 
 logger = logging.getLogger(__name__)
 
 MIN_SEQUENCE_FRAMES = 20  # shorter sequences are never sampled
-MAX_WIDENINGS = 100  # bound on the interval widenings of one draw
 MAX_REDRAWS = 20  # with bad frames skipped: draws of one sample before giving up
 
 
@@ -37,19 +36,13 @@ def sample_frame_ids_order(visible_ids: np.ndarray, count: int, max_gap: int,
                            rng: np.random.Generator) -> list:
     """'order' mode: ``count`` visible ids drawn with replacement within +-``max_gap`` of a visible base.
 
-    The interval is widened by 5 until it holds a visible frame; ids are sorted ascending, or descending
-    with probability 0.5.
+    The window always holds the base itself, so it never needs widening (the original widens it by 5 and
+    retries when it is empty, which cannot happen when the base is visible). Ids are sorted ascending, or
+    descending with probability 0.5.
     """
     base = int(visible_ids[rng.integers(len(visible_ids))])
-    gap = max_gap
-    for _ in range(MAX_WIDENINGS):
-        low = np.searchsorted(visible_ids, base - gap, side="left")
-        high = np.searchsorted(visible_ids, base + gap, side="right")
-        if high > low:
-            break
-        gap += 5
-    else:
-        raise DatasetError(f"no visible frame within +-{gap} of frame {base}")
+    low = np.searchsorted(visible_ids, base - max_gap, side="left")
+    high = np.searchsorted(visible_ids, base + max_gap, side="right")
     ids = np.sort(visible_ids[rng.integers(low, high, size=count)])
     if rng.random() < 0.5:
         ids = ids[::-1]
@@ -72,7 +65,7 @@ class TrackingSampler(Dataset):
     def __init__(self, datasets: Sequence, p_datasets: Sequence[float], samples_per_epoch: int,
                  max_gap: int, num_search_frames: int, num_template_frames: int,
                  processing: Callable[[dict, np.random.Generator], dict], epoch_seed: int = 0,
-                 skip_bad_frames: bool = False):
+                 skip_bad_frames: bool = False, timer=NO_TIMER):
         if len(datasets) != len(p_datasets) or not datasets:
             raise DatasetError(f"{len(datasets)} datasets but {len(p_datasets)} sampling ratios")
         weights = np.asarray(p_datasets, dtype=np.float64)
@@ -89,6 +82,7 @@ class TrackingSampler(Dataset):
         self.num_template_frames = int(num_template_frames)
         self.processing = processing
         self.skip_bad_frames = skip_bad_frames
+        self.timer = timer  # a benchmark's StageTimer, else a no-op
         self.bad_frames_skipped = 0  # in this process (each DataLoader worker counts its own)
         self._visible = [self._eligible_sequences(d) for d in self.datasets]
         self.set_epoch_seed(epoch_seed)
@@ -137,7 +131,7 @@ class TrackingSampler(Dataset):
     def draw_frames(self, rng: np.random.Generator) -> dict:
         """Dataset, sequence and frames of one sample, before processing (frames or :class:`FrameRef` s, and
         frame-pixel boxes)."""
-        with stage_timer.stage("annotations"):
+        with self.timer.stage("annotations"):
             dataset_index = int(rng.choice(len(self.datasets), p=self.p_datasets))
             dataset = self.datasets[dataset_index]
             seq_id, visible = self._visible[dataset_index][rng.integers(len(self._visible[dataset_index]))]

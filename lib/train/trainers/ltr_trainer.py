@@ -6,13 +6,15 @@ import logging
 import time
 from contextlib import nullcontext
 from functools import partial
+from pathlib import Path
 
 import torch
 from torch.utils.data import DataLoader, Sampler
 
+from lib.checkpoint.checkpointer import Checkpointer, Restored, TrainingPosition
+from lib.checkpoint.paths import RunPaths
 from lib.config.seqtrack.config import ConfigError
-from lib.train.trainers.base_trainer import BaseTrainer
-from lib.train.trainers.progress import ProgressClock, StatMeter
+from lib.train.trainers.progress import ProgressClock, StatMeter, format_stats
 from lib.utils.logging_setup import format_hms
 from lib.utils.malloc_tuning import keep_freed_memory
 from lib.utils.seeding import derive_epoch_seed, seed_everything
@@ -54,12 +56,34 @@ def _seed_worker(worker_id: int, epoch_seed: int) -> None:
     seed_everything((epoch_seed * 1000 + worker_id) % 2**63)
 
 
-class LTRTrainer(BaseTrainer):
-    """Runs epochs of ``actor`` over ``dataset`` with the optimiser, scheduler and logging."""
+RECORD_NAMES = {"Loss/total": "loss", "IoU": "iou"}  # the metrics file's names of the actor's stats
 
-    def __init__(self, actor, dataset, collate_fn, optimizer, lr_scheduler, grad_scaler, cfg, paths,
+
+def record_fields(means: dict, suffix: str = "") -> dict:
+    """``{'Loss/total': x, 'IoU': y, 'Loss/extra': z}`` -> ``{'loss': x, 'iou': y, 'Loss/extra': z}`` + suffix."""
+    return {RECORD_NAMES.get(name, name) + suffix: value for name, value in means.items()}
+
+
+class LTRTrainer:
+    """Runs epochs of ``actor`` over ``dataset`` with the optimiser, scheduler and logging; its
+    :class:`~lib.checkpoint.checkpointer.Checkpointer` saves and restores the run."""
+
+    def __init__(self, actor, dataset, collate_fn, optimizer, lr_scheduler, grad_scaler, cfg, paths: RunPaths,
                  dist_info, device: torch.device, metrics_writer=None, tb_writer=None, after_epoch=None):
-        super().__init__(actor.net, optimizer, lr_scheduler, grad_scaler, cfg, paths, dist_info)
+        self.net = actor.net  # possibly DistributedDataParallel-wrapped
+        self.optimizer = optimizer
+        self.lr_scheduler = lr_scheduler
+        self.grad_scaler = grad_scaler
+        self.cfg = cfg
+        self.paths = paths
+        self.dist = dist_info
+        self.epoch = 0  # epochs completed
+        self.samples_in_epoch = 0  # samples of epoch `epoch + 1` already trained (mid-epoch resume)
+        self.global_step = 0
+        self.history: list = []  # one record per completed epoch
+        parts = {"net": self.bare_net, "optimizer": optimizer, "lr_scheduler": lr_scheduler, "grad_scaler": grad_scaler}
+        self.checkpointer = Checkpointer(paths.checkpoint_dir, parts, cfg.to_dict(), dist_info,
+                                         keep=cfg.TRAIN.KEEP_CHECKPOINTS)
         self.actor = actor
         self.dataset = dataset
         self.collate_fn = collate_fn
@@ -88,13 +112,31 @@ class LTRTrainer(BaseTrainer):
         self.last_log_samples = 0
         self.trainable = [p for p in self.net.parameters() if p.requires_grad]
 
-    # ------------------------------------------------------------------------------- rank state
-    def _extra_rank_state(self) -> dict:
+    @property
+    def bare_net(self) -> torch.nn.Module:
+        return getattr(self.net, "module", self.net)
+
+    # ------------------------------------------------------------------------------- checkpoints
+    def rank_state(self) -> dict:
+        """This process's state beyond its RNGs: the running sums and where the last log line was."""
         return {"stats": self.meter.state_dict(), "last_log_samples": self.clock.last_log_samples}
 
-    def _load_extra_rank_state(self, state: dict) -> None:
-        self.meter.load_state_dict(state["stats"])
-        self.last_log_samples = int(state["last_log_samples"])
+    def save_checkpoint(self, samples_in_epoch: int = 0) -> Path | None:
+        """Save the run at the current position (every process must call; rank 0 writes)."""
+        position = TrainingPosition(self.epoch, samples_in_epoch, self.global_step)
+        return self.checkpointer.save(position, self.rank_state(), self.history)
+
+    def load_state(self, path: Path, state: dict, restore_rng: bool = True) -> Restored:
+        """Resume from ``state`` (read from ``path``): parts, position, history, RNGs and running sums."""
+        restored = self.checkpointer.load(path, state, restore_rng)
+        self.epoch = restored.position.completed_epochs
+        self.samples_in_epoch = restored.position.samples_in_epoch
+        self.global_step = restored.position.global_step
+        self.history = restored.history
+        if restored.mid_epoch:
+            self.meter.load_state_dict(restored.rank_state["stats"])
+            self.last_log_samples = int(restored.rank_state["last_log_samples"])
+        return restored
 
     # ------------------------------------------------------------------------------------ loop
     def epoch_seed(self, epoch: int) -> int:
@@ -170,41 +212,41 @@ class LTRTrainer(BaseTrainer):
         return float(self.optimizer.param_groups[-1]["lr"])  # the last group is the decoder's full lr
 
     def log_interval(self, epoch: int, samples: int) -> None:
-        loss, iou = self.meter.epoch_means(self.dist)
-        loss_interval, iou_interval = self.meter.interval_means(self.dist)
+        means = self.meter.epoch_means(self.dist)
+        interval = self.meter.interval_means(self.dist)
         self.meter.reset_interval()
-        line = self.clock.line(samples, loss, iou)
+        line = self.clock.line(samples, means)
         if not self.dist.is_main:
             return
         logger.info(line)
         record = {"kind": "interval", "epoch": epoch, "samples": samples, "epoch_samples": self.epoch_samples,
-                  "global_step": self.global_step, "loss": loss, "iou": iou, "loss_interval": loss_interval,
-                  "iou_interval": iou_interval, "lr": self.current_lr(), "time": time.time()}
+                  "global_step": self.global_step, **record_fields(means),
+                  **record_fields(interval, suffix="_interval"), "lr": self.current_lr(), "time": time.time()}
         if self.metrics_writer is not None:
             self.metrics_writer.write(record)
         if self.tb_writer is not None:
             seen = (epoch - 1) * self.epoch_samples + samples
-            self.tb_writer.add_scalar("Loss/total", loss_interval, seen)
-            self.tb_writer.add_scalar("IoU", iou_interval, seen)
+            for name, value in interval.items():
+                self.tb_writer.add_scalar(name, value, seen)
             self.tb_writer.add_scalar("LearningRate", self.current_lr(), seen)
 
     def finish_epoch(self, epoch: int, seconds: float, trained_here: int) -> None:
-        loss, iou = self.meter.epoch_means(self.dist)
+        means = self.meter.epoch_means(self.dist)
         lr = self.current_lr()
         self.lr_scheduler.step()
         self.epoch = epoch
         record = {"kind": "epoch", "epoch": epoch, "samples": self.epoch_samples, "global_step": self.global_step,
-                  "loss": loss, "iou": iou, "lr": lr, "epoch_time": seconds, "time": time.time()}
+                  **record_fields(means), "lr": lr, "epoch_time": seconds, "time": time.time()}
         self.history.append(record)
         if self.dist.is_main:
-            logger.info("Epoch %d done : %d samples , Loss/total: %.5f , IoU: %.5f , lr: %g , epoch time : %s hours"
-                        " , %.2f samples/s", epoch, self.epoch_samples, loss, iou, lr, format_hms(seconds),
+            logger.info("Epoch %d done : %d samples , %s , lr: %g , epoch time : %s hours , %.2f samples/s", epoch,
+                        self.epoch_samples, format_stats(means), lr, format_hms(seconds),
                         trained_here / max(seconds, 1e-9))
             if self.metrics_writer is not None:
                 self.metrics_writer.write(record)
             if self.tb_writer is not None:
-                self.tb_writer.add_scalar("Epoch/Loss", loss, epoch)
-                self.tb_writer.add_scalar("Epoch/IoU", iou, epoch)
+                for name, value in means.items():  # Epoch/Loss and Epoch/IoU, as before stats were open-ended
+                    self.tb_writer.add_scalar("Epoch/Loss" if name == "Loss/total" else f"Epoch/{name}", value, epoch)
                 self.tb_writer.flush()
         self.save_checkpoint(samples_in_epoch=0)
         if self.dist.is_main and self.after_epoch is not None:

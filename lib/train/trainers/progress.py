@@ -9,49 +9,77 @@ import torch
 from lib.utils.distributed import DistInfo, all_reduce_sum
 from lib.utils.logging_setup import format_hms
 
-STAT_KEYS = ("Loss/total", "IoU")
+LEGACY_STAT_KEYS = ("Loss/total", "IoU")  # what checkpoints written before the meter kept its keys were summing
 
 
 class StatMeter:
-    """Sums of per-sample Loss and IoU on the device, read back only when asked (no sync per step).
+    """Sums of whatever per-sample statistics the actor returns (0-dim tensors), on the device, read back only
+    when asked (no sync per step). The names are those of the first update, in its order.
 
     Sums are float64 and kept per process: reducing them only at read time keeps the additions in the
     same order whether or not a run was interrupted, so a resumed run's means are bitwise the same.
     """
 
-    def __init__(self, device: torch.device):
+    def __init__(self, device: torch.device, keys=None):
         self.device = device
-        self.epoch = torch.zeros(3, dtype=torch.float64, device=device)  # loss sum, IoU sum, samples
-        self.interval = torch.zeros(3, dtype=torch.float64, device=device)
+        self.keys: tuple | None = None  # set by the first update (or a restored state)
+        self.epoch = self.interval = None
+        if keys is not None:
+            self._start(tuple(keys))
+
+    def _start(self, keys: tuple) -> None:
+        self.keys = keys
+        self.epoch = torch.zeros(len(keys) + 1, dtype=torch.float64, device=self.device)  # sums..., samples
+        self.interval = torch.zeros(len(keys) + 1, dtype=torch.float64, device=self.device)
 
     def update(self, stats: dict, batch_size: int) -> None:
-        # (loss, IoU, 1) x batch_size; the 1 is a stack of a device scalar: new_tensor([...]) would be a
+        if self.keys is None:
+            self._start(tuple(stats))
+        elif tuple(stats) != self.keys:
+            raise ValueError(f"the actor returned stats {list(stats)} after {list(self.keys)}: one set per run")
+        # (stat..., 1) x batch_size; the 1 is a stack of a device scalar: new_tensor([...]) would be a
         # blocking host-to-device copy on CUDA every step.
-        ones = torch.ones_like(stats[STAT_KEYS[0]], dtype=torch.float64)
-        update = torch.stack([stats[k].detach().to(torch.float64) for k in STAT_KEYS] + [ones]) * batch_size
+        first = stats[self.keys[0]]
+        ones = torch.ones_like(first, dtype=torch.float64)
+        update = torch.stack([stats[k].detach().to(torch.float64) for k in self.keys] + [ones]) * batch_size
         self.epoch += update
         self.interval += update
 
-    @staticmethod
-    def _means(sums: torch.Tensor, dist_info: DistInfo) -> tuple:
-        loss_sum, iou_sum, count = all_reduce_sum(sums, dist_info).tolist()
-        return (loss_sum / count, iou_sum / count) if count else (float("nan"), float("nan"))
+    def _means(self, sums: torch.Tensor, dist_info: DistInfo) -> dict:
+        if self.keys is None:
+            return {key: float("nan") for key in LEGACY_STAT_KEYS}
+        *totals, count = all_reduce_sum(sums, dist_info).tolist()
+        return {key: total / count if count else float("nan") for key, total in zip(self.keys, totals)}
 
-    def epoch_means(self, dist_info: DistInfo) -> tuple:
+    def epoch_means(self, dist_info: DistInfo) -> dict:
+        """``{stat name: mean over the epoch so far}`` (all processes)."""
         return self._means(self.epoch, dist_info)
 
-    def interval_means(self, dist_info: DistInfo) -> tuple:
+    def interval_means(self, dist_info: DistInfo) -> dict:
+        """``{stat name: mean over the samples since the last log line}`` (all processes)."""
         return self._means(self.interval, dist_info)
 
     def reset_interval(self) -> None:
-        self.interval.zero_()
+        if self.keys is not None:
+            self.interval.zero_()
 
     def state_dict(self) -> dict:
-        return {"epoch": self.epoch.cpu(), "interval": self.interval.cpu()}
+        if self.keys is None:
+            return {}
+        return {"keys": list(self.keys), "epoch": self.epoch.cpu(), "interval": self.interval.cpu()}
 
     def load_state_dict(self, state: dict) -> None:
+        if not state:
+            self.keys = None
+            return
+        self._start(tuple(state.get("keys", LEGACY_STAT_KEYS)))
         self.epoch = state["epoch"].to(self.device)
         self.interval = state["interval"].to(self.device)
+
+
+def format_stats(stats: dict) -> str:
+    """``Loss/total: 0.12345 , IoU: 0.54321`` (five decimals, as the original logs them)."""
+    return " , ".join(f"{name}: {value:.5f}" for name, value in stats.items())
 
 
 class ProgressClock:
@@ -64,6 +92,7 @@ class ProgressClock:
     def __init__(self, interval: int, run_start: float):
         self.interval = interval
         self.run_start = run_start
+        self.last_log_samples = 0  # samples of the epoch at its last log line (checkpointed mid-epoch)
 
     def start_epoch(self, epoch: int, epoch_samples: int, start_samples: int, last_log_samples: int) -> None:
         self.epoch = epoch
@@ -77,7 +106,7 @@ class ProgressClock:
     def due(self, samples: int) -> bool:
         return samples >= self.next_log
 
-    def line(self, samples: int, loss: float, iou: float) -> str:
+    def line(self, samples: int, stats: dict) -> str:
         now = time.time()
         since_last = samples - self.last_log_samples
         done_here = samples - self.start_samples
@@ -86,8 +115,7 @@ class ProgressClock:
         text = (f"Epoch {self.epoch} : {samples} / {self.epoch_samples} samples , "
                 f"time for last {since_last} samples : {format_hms(now - self.last_log_time)} hours , "
                 f"time since beginning : {format_hms(now - self.run_start)} hours , "
-                f"time left to finish the epoch : {format_hms(left)} hours , "
-                f"Loss/total: {loss:.5f} , IoU: {iou:.5f}")
+                f"time left to finish the epoch : {format_hms(left)} hours , {format_stats(stats)}")
         self.last_log_samples = samples
         self.last_log_time = now
         self.next_log = (samples // self.interval + 1) * self.interval

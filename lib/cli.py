@@ -1,0 +1,35 @@
+"""Command-line plumbing shared by the entry points: their exit codes, and errors printed as one line.
+
+Library code never prints; the entry points in ``tracking/`` and ``scripts/`` report through here.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # the work itself failed (network, a full disk, a sequence that could not be tracked)
+EXIT_BAD_INPUT = 2  # arguments, config, data or checkpoint that cannot be used
+EXIT_INTERRUPTED = 130  # Ctrl-C
+
+
+def fail(message, code: int = EXIT_BAD_INPUT, prog: str | None = None) -> int:
+    """Print ``[prog: ]error: message`` as one line on stderr and return ``code`` (``return fail(exc)``)."""
+    print(f"{prog + ': ' if prog else ''}error: {message}", file=sys.stderr)
+    return code
+
+
+def run_reporting_errors(prog: str, body: Callable, args, expected: tuple = (), failures: tuple = ()) -> int:
+    """``body(args)``'s exit code, errors as one ``prog: error: ...`` line.
+
+    ``expected`` errors (bad input) and OSErrors give exit code 2; ``failures`` (e.g. the network) give 1.
+    """
+    try:
+        return body(args)
+    except expected as exc:
+        return fail(exc, EXIT_BAD_INPUT, prog)
+    except failures as exc:
+        return fail(exc, EXIT_FAILED, prog)
+    except OSError as exc:
+        return fail(f"{exc.filename or ''}: {exc.strerror or exc}", EXIT_BAD_INPUT, prog)

@@ -1,1 +1,0 @@
-"""Training datasets (LaSOT) and the synthetic LaSOT-format generator."""
