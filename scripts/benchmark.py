@@ -27,7 +27,7 @@ from lib.checkpoint.io import CheckpointError
 from lib.config.seqtrack.config import Config, ConfigError, config_path, load_config
 from lib.data.errors import DatasetError
 from lib.data.image_loader import JPEG_REDUCTIONS, opencv_loader
-from lib.data.lasot.synthetic import make_synthetic_lasot
+from lib.data.synthetic.lasot import make_synthetic_lasot
 from lib.models.seqtrack.tokens import build_sequences
 from lib.test.tracker.seqtrack import SeqTrackTracker
 from lib.train.benchmarking import build_trainer, time_save_and_load

@@ -9,7 +9,7 @@ import time
 
 from lib.cli import fail
 from lib.data.errors import DatasetError
-from lib.data.lasot.synthetic import make_synthetic_lasot
+from lib.data.synthetic.lasot import make_synthetic_lasot
 
 EXAMPLE = """example:
   python scripts/make_synthetic_lasot.py --out ./data/lasot --classes mouse electricfan

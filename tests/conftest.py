@@ -6,6 +6,8 @@ for the entry points; pytest puts this folder on the import path for the test he
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,8 @@ import torch
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 torch.set_num_threads(2)
+# The annotation cache of this test session (subprocesses inherit it): never the user's ~/.cache/seqtrack.
+os.environ["SEQTRACK_CACHE_DIR"] = tempfile.mkdtemp(prefix="seqtrack-test-cache-")
 
 # The local Hugging Face Hub server and its `hub` fixture (tests/hub_server.py).
 pytest_plugins = ("hub_server",)
@@ -39,7 +43,7 @@ def repo_root() -> Path:
 @pytest.fixture(scope="session")
 def synthetic_lasot(tmp_path_factory) -> Path:
     """A generated LaSOT-layout dataset of mouse and electricfan, shared by the end-to-end tests."""
-    from lib.data.lasot.synthetic import make_synthetic_lasot
+    from lib.data.synthetic.lasot import make_synthetic_lasot
 
     root = tmp_path_factory.mktemp("lasot")
     make_synthetic_lasot(root, classes=["mouse", "electricfan"], sequences=20, frames=60, size=(160, 120), seed=0)

@@ -377,7 +377,7 @@ TEST_SEQUENCES = {"mouse": (1, 8, 9, 17), "electricfan": (1, 10, 18, 20)}  # LaS
 
 @pytest.fixture(scope="module")
 def small_lasot(tmp_path_factory) -> Path:
-    from lib.data.lasot.synthetic import make_synthetic_lasot
+    from lib.data.synthetic.lasot import make_synthetic_lasot
 
     root = tmp_path_factory.mktemp("lasot_oc")
     return make_synthetic_lasot(root, ["mouse", "electricfan"], sequences=20, frames=FRAMES, size=(96, 72), seed=4,

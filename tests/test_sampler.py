@@ -12,7 +12,7 @@ from torch.utils.data import DataLoader
 
 from lib.config.seqtrack.config import ConfigError
 from lib.data.errors import DatasetError
-from lib.data.lasot.synthetic import make_synthetic_lasot
+from lib.data.synthetic.lasot import make_synthetic_lasot
 from lib.train.data.builder import build_train_dataset, collate_frames_first
 from lib.train.data.sampler import sample_frame_ids_order, sample_rng
 

@@ -13,8 +13,10 @@ from e2e import load_script
 from lib.data.errors import DatasetError
 from lib.data.image_loader import opencv_loader
 from lib.data.lasot.annotations import read_sequence_annotation
-from lib.data.lasot.synthetic import _generator, class_look, make_synthetic_lasot, object_texture, trajectory
 from lib.data.lasot.train_set import Lasot
+from lib.data.synthetic.lasot import make_synthetic_lasot
+from lib.data.synthetic.video import class_look, object_texture, trajectory
+from lib.data.synthetic.video import generator as _generator
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 script = load_script("make_synthetic_lasot")

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 @pytest.fixture(scope="module")
 def tiny_lasot(tmp_path_factory):
-    from lib.data.lasot.synthetic import make_synthetic_lasot
+    from lib.data.synthetic.lasot import make_synthetic_lasot
 
     root = tmp_path_factory.mktemp("lasot_tracker")
     return make_synthetic_lasot(root, ["mouse"], sequences=20, frames=24, size=(96, 72), seed=1, workers=1)

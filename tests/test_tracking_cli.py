@@ -41,7 +41,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 @pytest.fixture(scope="module")
 def lasot(tmp_path_factory) -> Path:
-    from lib.data.lasot.synthetic import make_synthetic_lasot
+    from lib.data.synthetic.lasot import make_synthetic_lasot
 
     root = tmp_path_factory.mktemp("lasot_cli")
     return make_synthetic_lasot(root, ["mouse"], sequences=20, frames=FRAMES, size=(96, 72), seed=2, workers=1)

@@ -6,14 +6,14 @@ from __future__ import annotations
 import logging
 import math
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import cv2
 import numpy as np
 
 from lib.data.errors import DatasetError
-from lib.data.frames import FrameError, REDUCTIONS, check_complete_jpeg, decode_frame, read_frame_bytes
+from lib.data.frames import REDUCTIONS, FrameError, check_complete_jpeg, decode_frame, read_frame_bytes
 
 logger = logging.getLogger(__name__)
 

@@ -6,27 +6,26 @@ interrupted download resumes). A zip may or may not have a top ``<class>/`` fold
 as ``<out>/<class>/<class>-<n>/{img/, groundtruth.txt, ...}``.
 
 Re-running is safe: a class is unpacked into a temporary folder, every sequence is checked (every frame its
-ground truth counts is in ``img/``: :mod:`lib.data.lasot.layout`), and only then renamed into place, so ``<out>/<class>`` is either absent, complete,
-or something an earlier run or the user left incomplete — which the check finds and redoes. Complete classes
-are skipped.
+ground truth counts is in ``img/``: :mod:`lib.data.lasot.layout`), and only then renamed into place, so
+``<out>/<class>`` is either absent, complete, or something an earlier run or the user left incomplete — which
+the check finds and redoes. Complete classes are skipped.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from lib.data.errors import DatasetError
-from lib.hub.client import HubError
 from lib.data.lasot.annotations import GROUNDTRUTH, count_groundtruth_frames
 from lib.data.lasot.layout import incompleteness
 from lib.data.lasot.splits import check_classes, sequences_of
+from lib.hub.client import HubError
 
 logger = logging.getLogger(__name__)
 

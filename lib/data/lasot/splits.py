@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import difflib
 import functools
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from lib.data.errors import DatasetError
 
@@ -13,7 +13,7 @@ SPECS_DIR = Path(__file__).resolve().parent / "data_specs"  # the official split
 SPLITS = ("train", "test")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def split_sequences(split: str) -> tuple:
     """Sequence names of the official protocol-II ``split`` ('train': 1,120; 'test': 280), in file order."""
     if split not in SPLITS:
@@ -30,7 +30,7 @@ def sequence_class(sequence: str) -> str:
     return sequence.rsplit("-", 1)[0]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def lasot_classes() -> tuple:
     """The 70 class names, sorted, taken from the split files (never from a folder listing)."""
     return tuple(sorted({sequence_class(name) for split in SPLITS for name in split_sequences(split)}))

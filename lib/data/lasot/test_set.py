@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -12,6 +12,7 @@ from lib.data.errors import DatasetError
 from lib.data.lasot.annotations import read_sequence_annotation
 from lib.data.lasot.layout import frame_path, incompleteness
 from lib.data.lasot.splits import check_classes, sequence_class, sequence_dir, sequences_of
+
 
 @dataclass(frozen=True)
 class LasotSequence:

@@ -6,11 +6,11 @@ import logging
 from pathlib import Path
 
 from lib.data.image_loader import ImageLoader, make_image_loader
+from lib.data.lasot.train_set import Lasot
 from lib.train.data.collate import collate_frames_first
 from lib.train.data.processing import CropSpec, SeqTrackProcessing
 from lib.train.data.sampler import TrackingSampler
 from lib.utils.stage_timer import NO_TIMER
-from lib.data.lasot.train_set import Lasot
 
 logger = logging.getLogger(__name__)
 

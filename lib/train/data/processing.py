@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import torch
 
+from lib.data.errors import SampleRejected
 from lib.data.image_loader import FrameRef
-from lib.train.data.transforms import (JointParams, draw_brightness, draw_joint_params, jitter_box,
-                                       normalize_image, to_grayscale)
+from lib.train.data.transforms import (
+    JointParams,
+    draw_brightness,
+    draw_joint_params,
+    jitter_box,
+    normalize_image,
+    to_grayscale,
+)
+from lib.utils.crop import (
+    CropWindow,
+    crop_image,
+    crop_window,
+    decode_reduction,
+    flip_box_xywh,
+    frame_box_to_crop_pixels,
+    normalize_crop_box,
+)
 from lib.utils.stage_timer import NO_TIMER
-from lib.utils.crop import (CropWindow, crop_image, crop_window, decode_reduction, flip_box_xywh,
-                            frame_box_to_crop_pixels, normalize_crop_box)
 
 
 @dataclass(frozen=True)
@@ -142,5 +156,8 @@ class SeqTrackProcessing:
             crop_box = frame_box_to_crop_pixels(box, jittered, window.resize_factor(spec.size), spec.size)
             if not crop_is_degenerate(crop_box, spec.size):
                 return window, crop_box
-        window: CropWindow = crop_window(box.tolist(), spec.factor)
+        try:
+            window: CropWindow = crop_window(box.tolist(), spec.factor)
+        except ValueError as exc:  # a box of (almost) no area: the sampler draws another sample
+            raise SampleRejected(f"box {box.tolist()} cannot be cropped: {exc}") from None
         return window, frame_box_to_crop_pixels(box, box, window.resize_factor(spec.size), spec.size)

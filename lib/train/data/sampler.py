@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from lib.data.errors import DatasetError
+from lib.data.errors import DatasetError, SampleRejected
 from lib.data.frames import FrameError
 from lib.utils.stage_timer import NO_TIMER
 
@@ -30,6 +30,22 @@ def visible_frame_ids(dataset, seq_id: int) -> np.ndarray:
     """Sorted 0-based ids of the visible frames of sequence ``seq_id``."""
     visible = dataset.get_sequence_info(seq_id)["visible"]
     return torch.nonzero(visible, as_tuple=False).flatten().numpy()
+
+
+def _frame_and_visible_counts(dataset) -> tuple:
+    """(S,) frame counts and (S,) visible-frame counts of every sequence, from the dataset's annotation table
+    in one pass when it has one."""
+    table = getattr(dataset, "table", None)
+    if table is not None:
+        offsets = table.offsets
+        visible = np.add.reduceat(table.visible.astype(np.int64), offsets[:-1]) if table.total_frames else None
+        frames = np.diff(offsets)
+        if visible is None:
+            visible = np.zeros(len(frames), dtype=np.int64)
+        visible[frames == 0] = 0  # reduceat gives the next row's value for an empty sequence
+        return frames, visible
+    infos = [dataset.get_sequence_info(i)["visible"] for i in range(dataset.get_num_sequences())]
+    return np.array([len(v) for v in infos]), np.array([int(v.sum()) for v in infos])
 
 
 def sample_frame_ids_order(visible_ids: np.ndarray, count: int, max_gap: int,
@@ -84,25 +100,26 @@ class TrackingSampler(Dataset):
         self.skip_bad_frames = skip_bad_frames
         self.timer = timer  # a benchmark's StageTimer, else a no-op
         self.bad_frames_skipped = 0  # in this process (each DataLoader worker counts its own)
-        self._visible = [self._eligible_sequences(d) for d in self.datasets]
+        self._eligible = [self._eligible_sequences(d) for d in self.datasets]
         self.set_epoch_seed(epoch_seed)
 
-    def _eligible_sequences(self, dataset) -> list:
-        """``[(seq_id, visible ids), ...]`` of the sequences that can give a sample."""
+    def _eligible_sequences(self, dataset) -> np.ndarray:
+        """Ids of the sequences that can give a sample: every image of an image dataset; videos with at least
+        MIN_SEQUENCE_FRAMES frames and more than 2 x (templates + searches) visible ones."""
+        name = getattr(dataset, "name", dataset)
+        if not getattr(dataset, "is_video", True):
+            if dataset.get_num_sequences() == 0:
+                raise DatasetError(f"dataset {name} holds no image")
+            return np.arange(dataset.get_num_sequences())
         needed = 2 * (self.num_search_frames + self.num_template_frames)
-        eligible = []
-        for seq_id in range(dataset.get_num_sequences()):
-            visible = visible_frame_ids(dataset, seq_id)
-            total = len(dataset.get_sequence_info(seq_id)["visible"])
-            if total >= MIN_SEQUENCE_FRAMES and len(visible) > needed:
-                eligible.append((seq_id, visible))
-        if not eligible:
-            raise DatasetError(f"dataset {getattr(dataset, 'name', dataset)} has no sequence with at least "
-                               f"{MIN_SEQUENCE_FRAMES} frames and more than {needed} visible ones")
+        frames, visible = _frame_and_visible_counts(dataset)
+        eligible = np.flatnonzero((frames >= MIN_SEQUENCE_FRAMES) & (visible > needed))
+        if not len(eligible):
+            raise DatasetError(f"dataset {name} has no sequence with at least {MIN_SEQUENCE_FRAMES} frames and "
+                               f"more than {needed} visible ones")
         skipped = dataset.get_num_sequences() - len(eligible)
         if skipped:
-            logger.info("%s: %d sequence(s) too short or too rarely visible to sample",
-                        getattr(dataset, "name", dataset), skipped)
+            logger.info("%s: %d sequence(s) too short or too rarely visible to sample", name, skipped)
         return eligible
 
     def set_epoch_seed(self, seed: int) -> None:
@@ -117,16 +134,19 @@ class TrackingSampler(Dataset):
     def __getitem__(self, index: int) -> dict:
         if not 0 <= index < self.samples_per_epoch:
             raise IndexError(f"sample index {index} out of range [0, {self.samples_per_epoch})")
-        for redraw in range(MAX_REDRAWS if self.skip_bad_frames else 1):
+        for redraw in range(MAX_REDRAWS):
             rng = sample_rng(self.epoch_seed, index, redraw)
             try:
                 return self.processing(self.draw_frames(rng), rng)
+            except SampleRejected:  # a box that cannot be cropped (an empty COCO box): draw again, as the original
+                continue
             except FrameError as exc:
                 if not self.skip_bad_frames:
                     raise FrameError(f"{exc} (DATA.BAD_FRAMES: skip trains on without such frames)") from None
                 self.bad_frames_skipped += 1
                 logger.warning("skipping a bad frame (%d so far in this process): %s", self.bad_frames_skipped, exc)
-        raise DatasetError(f"sample {index}: {MAX_REDRAWS} draws in a row hit bad frames; check the dataset")
+        raise DatasetError(f"sample {index}: {MAX_REDRAWS} draws in a row hit bad frames or boxes that cannot be "
+                           f"cropped; check the dataset")
 
     def draw_frames(self, rng: np.random.Generator) -> dict:
         """Dataset, sequence and frames of one sample, before processing (frames or :class:`FrameRef` s, and
@@ -134,9 +154,13 @@ class TrackingSampler(Dataset):
         with self.timer.stage("annotations"):
             dataset_index = int(rng.choice(len(self.datasets), p=self.p_datasets))
             dataset = self.datasets[dataset_index]
-            seq_id, visible = self._visible[dataset_index][rng.integers(len(self._visible[dataset_index]))]
+            eligible = self._eligible[dataset_index]
+            seq_id = int(eligible[rng.integers(len(eligible))])
             count = self.num_template_frames + self.num_search_frames
-            frame_ids = sample_frame_ids_order(visible, count, self.max_gap, rng)
+            if getattr(dataset, "is_video", True):
+                frame_ids = sample_frame_ids_order(visible_frame_ids(dataset, seq_id), count, self.max_gap, rng)
+            else:  # an image: every frame of the sample is the image itself
+                frame_ids = [0] * count
         # Frame references where the dataset has them: processing decodes each frame once, reduced if it can.
         get_frames = getattr(dataset, "get_frame_refs", dataset.get_frames)
         frames, anno, meta = get_frames(seq_id, frame_ids)

@@ -1,34 +1,25 @@
-"""Generate a small LaSOT-format dataset: class-textured objects moving over textured backgrounds.
+"""Synthetic videos: a class-textured object moving over a textured, panning background, with its boxes
+and absence flags. Every dataset layout the generators write (LaSOT, GOT-10k, TrackingNet, COCO, the
+benchmarks, a user folder) renders its frames here.
 
 The default output is small and cheap to decode (smooth backgrounds, objects of 14-26 % of the frame).
 ``realistic=True`` instead mimics real LaSOT footage where a speed benchmark cares: a natural-image-like
 scene (so JPEG files and decoding cost are like real 720p/1080p frames) and LaSOT's spread of object sizes.
+Everything is drawn from the generator passed in: same seed, same bytes.
 """
 
 from __future__ import annotations
 
-import logging
-import multiprocessing
-import os
-import shutil
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Sequence
 
 import cv2
 import numpy as np
-
-from lib.data.errors import DatasetError
-from lib.data.lasot.splits import check_classes
-
-logger = logging.getLogger(__name__)
 
 PATTERNS = ("checker", "stripes", "rings", "dots")
 TEXTURE_SIZE = 64  # side of the object texture before it is resized to the box
 PAN_MARGIN = 16  # background pixels beyond the frame on each side, for the camera pan
 JPEG_QUALITY = 90
-MAX_SEQUENCES = 20  # LaSOT names <class>-1 ... <class>-20
 
 # realistic=True object sizes: sqrt(w*h) / frame height is log-normal like LaSOT's training boxes (their
 # sqrt(area) quantiles 10/25/50/75/90 % are 28/58/127/245/409 px at 720 px high frames).
@@ -55,11 +46,11 @@ class ClassLook:
     ellipse: bool  # elliptic rather than rectangular silhouette
 
 
-def _generator(*keys: int) -> np.random.Generator:
+def generator(*keys: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(list(keys))))
 
 
-def _name_key(name: str) -> int:
+def name_key(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
@@ -70,7 +61,7 @@ def _hsv_to_bgr(hue: float, saturation: float, value: float) -> tuple:
 
 def class_look(name: str) -> ClassLook:
     """The appearance of class ``name``: vivid colours, a pattern and a silhouette."""
-    rng = _generator(_name_key(name))
+    rng = generator(name_key(name))
     hue = rng.uniform(0, 180)
     bright = _hsv_to_bgr(hue, rng.uniform(200, 255), rng.uniform(210, 255))
     dark = _hsv_to_bgr((hue + 90) % 180, rng.uniform(180, 255), rng.uniform(90, 140))
@@ -276,113 +267,36 @@ def _render(background, offset, texture, mask, box, occluded, hidden, size) -> n
     return frame
 
 
-def _annotation_texts(name: str, boxes, occlusion, out_of_view, look: ClassLook, realistic: bool) -> dict:
-    # the sentence names the background, so _up_to_date never mistakes one mode's sequence for the other's
-    scene = "through a cluttered scene" if realistic else "over a textured background"
-    return {
-        "groundtruth.txt": "".join(f"{x},{y},{w},{h}\n" for x, y, w, h in boxes.tolist()),
-        "full_occlusion.txt": ",".join("1" if f else "0" for f in occlusion) + "\n",
-        "out_of_view.txt": ",".join("1" if f else "0" for f in out_of_view) + "\n",
-        "nlp.txt": f"{look.pattern} {name} moving {scene}\n",
-    }
+class SyntheticVideo:
+    """One rendered video: ``boxes`` (N, 4) int xywh, ``occlusion`` and ``out_of_view`` (N,) bool, and its
+    frames (:meth:`frame`, :meth:`jpeg`). The object takes the look of class ``look_name``; an occluded frame
+    shows a grey block over it, an out-of-view frame does not show it."""
+
+    def __init__(self, rng: np.random.Generator, frames: int, size, look_name: str, realistic: bool = False):
+        width, height = (int(v) for v in size)
+        self.size = (width, height)
+        self.boxes = trajectory(rng, frames, width, height, realistic)
+        self.occlusion, self.out_of_view = absence_spans(rng, frames)
+        self._background = (_scene_background if realistic else _background)(rng, width, height)
+        t = np.arange(frames, dtype=np.float64)
+        self._pan = [np.round(PAN_MARGIN * (1 + 0.8 * _wave(rng, t, 60, 200))).astype(int) for _ in range(2)]
+        self.look = class_look(look_name)
+        self._texture, self._mask = object_texture(self.look)
+
+    def __len__(self) -> int:
+        return len(self.boxes)
+
+    def frame(self, index: int) -> np.ndarray:
+        """Frame ``index`` (0-based) as HxWx3 uint8 BGR."""
+        return _render(self._background, (self._pan[0][index], self._pan[1][index]), self._texture, self._mask,
+                       self.boxes[index], self.occlusion[index], self.out_of_view[index], self.size)
+
+    def jpeg(self, index: int) -> bytes:
+        """Frame ``index`` encoded as a JPEG file's bytes."""
+        return encode_jpeg(self.frame(index))
 
 
-@dataclass(frozen=True)
-class _SequenceJob:
-    seq_dir: str
-    name: str  # class name
-    number: int  # 1 ... 20
-    frames: int
-    size: tuple  # (width, height)
-    seed: int
-    overwrite: bool
-    realistic: bool = False  # LaSOT-like scene texture and object sizes
-
-
-def _up_to_date(seq_dir: Path, texts: dict, frames: int) -> bool:
-    """The sequence already holds exactly what this job would write (same annotations, all frames)."""
-    for file_name, text in texts.items():
-        path = seq_dir / file_name
-        if not path.is_file() or path.read_text() != text:
-            return False
-    img_dir = seq_dir / "img"
-    return img_dir.is_dir() and sorted(os.listdir(img_dir)) == [f"{i:08d}.jpg" for i in range(1, frames + 1)]
-
-
-def _prepare_dir(seq_dir: Path, overwrite: bool) -> None:
-    if seq_dir.exists() and any(seq_dir.iterdir()):
-        if not overwrite:
-            raise DatasetError(f"{seq_dir} already holds other data (another seed, size or frame count, or a "
-                               f"real LaSOT sequence); choose another output folder or pass --overwrite "
-                               f"(overwrite=True) to replace it")
-        shutil.rmtree(seq_dir)
-    (seq_dir / "img").mkdir(parents=True, exist_ok=True)
-
-
-def _write_sequence(job: _SequenceJob) -> bool:
-    """Render one sequence; False when it was already up to date. All draws come from its own seed."""
-    rng = _generator(job.seed, _name_key(job.name), job.number)
-    width, height = job.size
-    boxes = trajectory(rng, job.frames, width, height, job.realistic)
-    occlusion, out_of_view = absence_spans(rng, job.frames)
-    background = (_scene_background if job.realistic else _background)(rng, width, height)
-    t = np.arange(job.frames, dtype=np.float64)
-    pan = [np.round(PAN_MARGIN * (1 + 0.8 * _wave(rng, t, 60, 200))).astype(int) for _ in range(2)]
-    look = class_look(job.name)
-    texture, mask = object_texture(look)
-    texts = _annotation_texts(job.name, boxes, occlusion, out_of_view, look, job.realistic)
-    seq_dir = Path(job.seq_dir)
-    if _up_to_date(seq_dir, texts, job.frames):
-        return False
-    _prepare_dir(seq_dir, job.overwrite)
-    for i in range(job.frames):
-        frame = _render(background, (pan[0][i], pan[1][i]), texture, mask, boxes[i], occlusion[i],
-                        out_of_view[i], job.size)
-        ok, encoded = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-        assert ok, "OpenCV could not encode a frame"
-        (seq_dir / "img" / f"{i + 1:08d}.jpg").write_bytes(encoded.tobytes())
-    for file_name, text in texts.items():  # annotations last: an interrupted sequence is not up to date
-        (seq_dir / file_name).write_text(text)
-    return True
-
-
-def _check_arguments(classes, sequences: int, frames: int, size) -> tuple:
-    if not classes:
-        raise DatasetError("name at least one LaSOT class to generate, e.g. mouse electricfan")
-    chosen = check_classes(classes)
-    if not 1 <= sequences <= MAX_SEQUENCES:
-        raise DatasetError(f"sequences per class must be 1 to {MAX_SEQUENCES} (LaSOT's <class>-1 ... -20), "
-                           f"got {sequences}")
-    if frames < 1:
-        raise DatasetError(f"frames per sequence must be at least 1, got {frames}")
-    width, height = (int(v) for v in size)
-    if width < 32 or height < 32:
-        raise DatasetError(f"frame size must be at least 32x32, got {width}x{height}")
-    return chosen, (width, height)
-
-
-def make_synthetic_lasot(out: str | Path, classes: Sequence[str], sequences: int = 20, frames: int = 120,
-                         size: Sequence[int] = (320, 240), seed: int = 0, workers: int | None = None,
-                         overwrite: bool = False, realistic: bool = False) -> Path:
-    """Write ``classes`` x ``sequences`` LaSOT-layout sequences of ``frames`` frames (``size`` = width, height).
-
-    Same arguments -> byte-identical files, whatever ``workers`` (processes; None = the CPU count, at most 8).
-    A sequence that already holds exactly this output is kept; other existing data is an error unless
-    ``overwrite``. Sequences are named ``<class>-1 ...``, so the official split sends 16 of 20 to train.
-    ``realistic`` makes frames that cost what real LaSOT frames cost to decode (natural-image-like scenes,
-    ~115 KB JPEGs at 1280x720) and objects sized like LaSOT's, for speed benchmarks. Returns the root.
-    """
-    chosen, size = _check_arguments(classes, sequences, frames, size)
-    root = Path(out)
-    jobs = [_SequenceJob(str(root / name / f"{name}-{n}"), name, n, int(frames), size, int(seed), overwrite,
-                         bool(realistic)) for name in chosen for n in range(1, sequences + 1)]
-    workers = min(len(jobs), workers or min(os.cpu_count() or 1, 8))
-    if workers > 1:
-        with multiprocessing.get_context().Pool(workers) as pool:
-            written = pool.map(_write_sequence, jobs, chunksize=1)
-    else:
-        written = [_write_sequence(job) for job in jobs]
-    logger.info("synthetic LaSOT in %s: %d classes x %d sequences x %d frames of %dx%d%s (%d written, %d up to "
-                "date)", root, len(chosen), sequences, frames, size[0], size[1], ", realistic" if realistic else "",
-                sum(written), len(jobs) - sum(written))
-    return root
+def encode_jpeg(image_bgr: np.ndarray) -> bytes:
+    ok, encoded = cv2.imencode(".jpg", image_bgr, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    assert ok, "OpenCV could not encode a frame"
+    return encoded.tobytes()
