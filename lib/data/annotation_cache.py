@@ -20,7 +20,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +50,7 @@ class CachedAnnotations:
     names: list
     classes: list  # a class name or None per sequence
     meta: list  # a JSON-able dict per sequence (may be empty)
+    info: dict = field(default_factory=dict)  # JSON-able facts of the whole dataset (COCO: its supercategories)
 
 
 def fingerprint(reader: str, version: int, parameters: dict, files: Iterable[Path]) -> str:
@@ -67,7 +68,7 @@ def fingerprint(reader: str, version: int, parameters: dict, files: Iterable[Pat
 def _save(path: Path, key: str, entry: CachedAnnotations) -> None:
     arrays = {f"table_{k}": v for k, v in entry.table.arrays().items()}
     arrays["header"] = np.frombuffer(json.dumps({"fingerprint": key, "names": entry.names, "classes": entry.classes,
-                                                 "meta": entry.meta}).encode(), dtype=np.uint8)
+                                                 "meta": entry.meta, "info": entry.info}).encode(), dtype=np.uint8)
 
     def write(handle) -> None:
         np.savez(handle, **arrays)
@@ -89,7 +90,7 @@ def _load(path: Path, key: str) -> CachedAnnotations | None:
     except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
         logger.warning("annotation cache %s is unreadable (%s); reading the annotations again", path, exc)
         return None
-    return CachedAnnotations(table, header["names"], header["classes"], header["meta"])
+    return CachedAnnotations(table, header["names"], header["classes"], header["meta"], header.get("info", {}))
 
 
 def cached_annotations(reader: str, version: int, parameters: dict, files: Sequence[Path],

@@ -110,8 +110,13 @@ def read_labels(path: str | Path, count: int | None = None, reference: str = "gr
     with ``count``, another number of lines than that is an error."""
     path = Path(path)
     lines = read_lines(path)
+    try:  # one conversion of the whole file; a bad line is found by the slow path below
+        labels = np.array(lines, dtype=np.int64) if lines else np.zeros(0, dtype=np.int64)
+    except ValueError:
+        labels = None
     try:
-        labels = np.array([int(line.strip()) for line in lines], dtype=np.int64)
+        if labels is None:
+            labels = np.array([int(line.strip()) for line in lines], dtype=np.int64)
     except ValueError:
         number, line = next((n, li) for n, li in enumerate(lines, start=1) if not li.strip().lstrip("-").isdigit())
         raise DatasetError(f"{path}, line {number}: expected one integer per line, got {line!r}") from None

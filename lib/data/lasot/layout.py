@@ -6,8 +6,9 @@ allowed: LaSOT's monkey-25 has one). Training, tracking and the downloader all a
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from lib.data.frame_files import missing_frame_files
 
 FRAME_NAME = "{:08d}.jpg"  # 1-based: img/00000001.jpg is the first frame
 
@@ -19,11 +20,8 @@ def frame_path(seq_dir: Path, index: int) -> Path:
 
 def missing_frames(seq_dir: Path, count: int) -> list:
     """The 0-based indices among ``0 .. count - 1`` whose frame file is missing (one listing of ``img/``)."""
-    try:
-        present = {entry.name for entry in os.scandir(seq_dir / "img")}
-    except (FileNotFoundError, NotADirectoryError):
-        present = set()
-    return [i for i in range(count) if FRAME_NAME.format(i + 1) not in present]
+    missing = missing_frame_files(seq_dir / "img", [FRAME_NAME.format(i + 1) for i in range(count)])
+    return list(range(count)) if missing is None else missing
 
 
 def incompleteness(seq_dir: Path, count: int) -> str | None:

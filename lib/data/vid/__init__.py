@@ -1,0 +1,1 @@
+"""ImageNet VID training videos, one sequence per object track (the original's VID dataset)."""
