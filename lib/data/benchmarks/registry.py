@@ -14,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from lib.data.benchmarks import lasot
+from lib.data.benchmarks import got10k, lasot, nfs, otb, tc128, tnl2k, trackingnet, uav
 from lib.data.errors import DatasetError
+from lib.data.lasot.splits import check_root as check_lasot_root
 from lib.data.local_settings import check_data_root
 
 
@@ -32,6 +33,9 @@ class Benchmark:
     load_sequence: Callable  # (root, name, check_frames) -> TestSequence
 
     def check_root(self, root: str | Path) -> Path:
+        """``root`` if it is a folder, else an error saying where it should be and what it should hold."""
+        if self.root_key == "lasot":
+            return check_lasot_root(root)  # its message also shows how to get LaSOT classes or demo data
         return check_data_root(self.root_key, root, self.title, self.layout)
 
 
@@ -41,6 +45,20 @@ BENCHMARKS = {
     "lasot_extension_subset": Benchmark("lasot_extension_subset", "LaSOT_ext", "lasot_extension_subset",
                                         lasot.LAYOUT, "lasot_extension_subset", "LASOT_EXTENSION_SUBSET", True,
                                         lasot.list_extension, lasot.load_extension),
+    "got10k_test": Benchmark("got10k_test", "GOT-10k test", "got10k", got10k.LAYOUT_TEST, "got10k", "GOT10K_TEST",
+                             False, got10k.list_got10k_test, got10k.load_got10k_test),
+    "got10k_val": Benchmark("got10k_val", "GOT-10k val", "got10k", got10k.LAYOUT_VAL, "got10k", "GOT10K_VAL", True,
+                            got10k.list_got10k_val, got10k.load_got10k_val),
+    "trackingnet": Benchmark("trackingnet", "TrackingNet", "trackingnet", trackingnet.LAYOUT, "trackingnet",
+                             "TRACKINGNET", False, trackingnet.list_trackingnet, trackingnet.load_trackingnet),
+    "tnl2k": Benchmark("tnl2k", "TNL2K", "tnl2k", tnl2k.LAYOUT, "tnl2k", "TNL2K", True, tnl2k.list_tnl2k,
+                       tnl2k.load_tnl2k),
+    "uav": Benchmark("uav", uav.TITLE, "uav", uav.LAYOUT, "uav", "UAV", True, uav.list_uav, uav.load_uav),
+    "nfs": Benchmark("nfs", nfs.TITLE, "nfs", nfs.LAYOUT, "nfs", "NFS", True, nfs.list_nfs, nfs.load_nfs),
+    "otb": Benchmark("otb", otb.TITLE, "otb", otb.LAYOUT, "otb", "OTB", True, otb.list_otb, otb.load_otb),
+    # the original writes tc128 results straight into the config folder; here it gets its own, like the others
+    "tc128": Benchmark("tc128", "TC128", "tc128", tc128.LAYOUT, "tc128", "TC128", True, tc128.list_tc128,
+                       tc128.load_tc128),
 }
 
 

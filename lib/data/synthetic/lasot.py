@@ -31,7 +31,7 @@ def _annotation_texts(name: str, boxes, occlusion, out_of_view, look: ClassLook,
 
 
 @dataclass(frozen=True)
-class _SequenceJob:
+class SequenceJob:
     seq_dir: str
     name: str  # class name
     number: int  # 1 ... 20
@@ -62,7 +62,7 @@ def _prepare_dir(seq_dir: Path, overwrite: bool) -> None:
     (seq_dir / "img").mkdir(parents=True, exist_ok=True)
 
 
-def _write_sequence(job: _SequenceJob) -> bool:
+def write_sequence(job: SequenceJob) -> bool:
     """Render one sequence; False when it was already up to date. All draws come from its own seed."""
     video = SyntheticVideo(generator(job.seed, name_key(job.name), job.number), job.frames, job.size, job.name,
                            job.realistic)
@@ -106,14 +106,14 @@ def make_synthetic_lasot(out: str | Path, classes: Sequence[str], sequences: int
     """
     chosen, size = _check_arguments(classes, sequences, frames, size)
     root = Path(out)
-    jobs = [_SequenceJob(str(root / name / f"{name}-{n}"), name, n, int(frames), size, int(seed), overwrite,
+    jobs = [SequenceJob(str(root / name / f"{name}-{n}"), name, n, int(frames), size, int(seed), overwrite,
                          bool(realistic)) for name in chosen for n in range(1, sequences + 1)]
     workers = min(len(jobs), workers or min(os.cpu_count() or 1, 8))
     if workers > 1:
         with multiprocessing.get_context().Pool(workers) as pool:
-            written = pool.map(_write_sequence, jobs, chunksize=1)
+            written = pool.map(write_sequence, jobs, chunksize=1)
     else:
-        written = [_write_sequence(job) for job in jobs]
+        written = [write_sequence(job) for job in jobs]
     logger.info("synthetic LaSOT in %s: %d classes x %d sequences x %d frames of %dx%d%s (%d written, %d up to "
                 "date)", root, len(chosen), sequences, frames, size[0], size[1], ", realistic" if realistic else "",
                 sum(written), len(jobs) - sum(written))

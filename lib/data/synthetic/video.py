@@ -286,6 +286,11 @@ class SyntheticVideo:
     def __len__(self) -> int:
         return len(self.boxes)
 
+    def hide(self, start: int, length: int) -> None:
+        """Take the object out of view over frames ``start .. start + length - 1`` (flags and frames)."""
+        self.out_of_view = self.out_of_view.copy()
+        self.out_of_view[start:start + length] = True
+
     def frame(self, index: int) -> np.ndarray:
         """Frame ``index`` (0-based) as HxWx3 uint8 BGR."""
         return _render(self._background, (self._pan[0][index], self._pan[1][index]), self._texture, self._mask,
