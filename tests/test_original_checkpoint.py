@@ -395,7 +395,7 @@ def test_tracker_runs_end_to_end_from_an_original_checkpoint(original_file, smal
         args = ["seqtrack", TINY, "--checkpoint", str(checkpoint), "--lasot_dir", str(small_lasot),
                 "--results_dir", str(out), "--device", "cpu", *extra]
         assert test_cli.main(args) == 0, capsys.readouterr().err
-        folder = out / "seqtrack" / TINY
+        folder = out / "seqtrack" / TINY / "lasot"
         results[name] = {p.name: p.read_text() for p in folder.glob("*.txt") if "_time" not in p.name}
         assert json.loads((folder / "run_info.json").read_text())["epoch"] == 500
     assert sorted(results["original"]) == sorted(f"{c}-{n}.txt" for c, numbers in TEST_SEQUENCES.items()

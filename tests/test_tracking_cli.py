@@ -83,7 +83,7 @@ def _line_counts(folder: Path) -> dict:
 def test_test_then_analysis_end_to_end(save_dir, lasot, tmp_path, capsys):
     results = tmp_path / "results"
     assert test_cli.main(_test_args(save_dir, lasot, results)) == 0
-    out_dir = results / "seqtrack" / "seqtrack_tiny"
+    out_dir = results / "seqtrack" / "seqtrack_tiny" / "lasot"
     expected = {f"{name}{suffix}.txt": FRAMES for name in MOUSE_TEST for suffix in ("", "_time")}
     assert _line_counts(out_dir) == expected
     first = out_dir.joinpath("mouse-1.txt").read_text().splitlines()[0].split("\t")
@@ -103,7 +103,7 @@ def test_test_then_analysis_end_to_end(save_dir, lasot, tmp_path, capsys):
     for figures_of_run in runs.values():
         assert figures_of_run["overall"]["sequences"] == 4
         assert 0 <= figures_of_run["overall"]["AUC"] <= 100
-    assert sorted(p.name for p in (results / "plots").iterdir()) == [
+    assert sorted(p.name for p in (results / "plots" / "lasot").iterdir()) == [
         "norm_precision_plot.png", "precision_plot.png", "success_plot.png"]
 
 
@@ -111,7 +111,7 @@ def test_done_sequences_are_skipped_and_truncated_ones_redone(save_dir, lasot, t
     results = tmp_path / "results"
     args = _test_args(save_dir, lasot, results)
     assert test_cli.main(args) == 0
-    out_dir = results / "seqtrack" / "seqtrack_tiny"
+    out_dir = results / "seqtrack" / "seqtrack_tiny" / "lasot"
     complete = out_dir.joinpath("mouse-9.txt").read_text()
     out_dir.joinpath("mouse-9.txt").write_text("".join(complete.splitlines(keepends=True)[:10]))  # truncated
     capsys.readouterr()
@@ -136,8 +136,8 @@ def test_worker_processes_give_the_same_results(save_dir, lasot, tmp_path):
     assert test_cli.main(_test_args(save_dir, lasot, in_process)) == 0
     assert test_cli.main(_test_args(save_dir, lasot, workers, "--threads", "2")) == 0
     for name in MOUSE_TEST:
-        a = in_process / "seqtrack" / "seqtrack_tiny" / f"{name}.txt"
-        b = workers / "seqtrack" / "seqtrack_tiny" / f"{name}.txt"
+        a = in_process / "seqtrack" / "seqtrack_tiny" / "lasot" / f"{name}.txt"
+        b = workers / "seqtrack" / "seqtrack_tiny" / "lasot" / f"{name}.txt"
         assert a.read_text() == b.read_text()
 
 
@@ -145,7 +145,7 @@ def test_epoch_results_go_to_their_own_folder(save_dir, lasot, tmp_path, capsys)
     results = tmp_path / "results"
     args = _test_args(save_dir, lasot, results, "--epoch", str(TEST_EPOCH), "--sequence", "mouse-8")
     assert test_cli.main(args) == 0
-    assert _line_counts(results / "seqtrack" / f"seqtrack_tiny_ep{TEST_EPOCH:04d}") == {
+    assert _line_counts(results / "seqtrack" / f"seqtrack_tiny_ep{TEST_EPOCH:04d}" / "lasot") == {
         "mouse-8.txt": FRAMES, "mouse-8_time.txt": FRAMES}
     run = f"seqtrack/seqtrack_tiny:ep{TEST_EPOCH}"
     assert analysis_results.main(["--runs", run, "--results_dir", str(results), "--lasot_dir", str(lasot),
@@ -161,7 +161,7 @@ def test_missing_frames_skip_the_sequence_and_fail_the_run(save_dir, lasot, tmp_
     assert test_cli.main(_test_args(save_dir, broken, results)) == 1
     out = capsys.readouterr().out
     assert "3 tracked" in out and "FAILED mouse-8" in out and "00000005.jpg" in out
-    assert not (results / "seqtrack" / "seqtrack_tiny" / "mouse-8.txt").exists()
+    assert not (results / "seqtrack" / "seqtrack_tiny" / "lasot" / "mouse-8.txt").exists()
 
 
 def test_bad_checkpoints_are_clear_errors(save_dir, lasot, tmp_path, capsys):

@@ -1,41 +1,45 @@
-"""Evaluate tracking results on LaSOT (AUC, precision, normalized precision): overall, per class, per sequence."""
+"""Evaluate tracking results on a benchmark (success AUC, precision, normalised precision; GOT-10k val also AO and
+SR): overall, per class, per sequence."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
-import re
 import sys
 from pathlib import Path
 
 from lib.cli import fail
+from lib.data.benchmarks.registry import BENCHMARKS
 
 EXAMPLES = """examples:
   python tracking/analysis_results.py --runs seqtrack/seqtrack_b256
   python tracking/analysis_results.py --runs seqtrack/seqtrack_tiny seqtrack/seqtrack_tiny:ep3 --baseline
   python tracking/analysis_results.py --runs ./output/test/tracking_results/seqtrack/seqtrack_tiny --per_sequence
   python tracking/analysis_results.py --baseline --config seqtrack_tiny
+  python tracking/analysis_results.py --runs seqtrack/seqtrack_b256 --dataset_name uav
+  python tracking/analysis_results.py --runs seqtrack/seqtrack_b256_got --dataset_name got10k_val
 
-runs: 'tracker/config' = <results_dir>/tracker/config (what tracking/test.py writes), 'tracker/config:epN'
-= <results_dir>/tracker/config_epNNNN (test.py --epoch N), or the path of a folder of result files.
---baseline adds the 'frozen box' baseline: the first ground-truth box repeated on every frame.
+runs: 'tracker/config' = <results_dir>/tracker/config/<tag> (what tracking/test.py writes for the benchmark),
+'tracker/config:epN' = <results_dir>/tracker/config_epNNNN/<tag> (test.py --epoch N), or the path of a folder
+of result files. --baseline adds the 'frozen box' baseline: the first ground-truth box repeated on every frame.
 
-sequences: the official test sequences of --classes, else of --config's DATA.TRAIN.CLASSES, else every
-test sequence with a result file in some run. All runs are compared on the sequences they all have (the
-others are listed as missing).
+sequences: on lasot the official test sequences of --classes, else of --config's DATA.TRAIN.CLASSES; else
+every sequence of the benchmark with a result file in some run. All runs are compared on the sequences they
+all have (the others are listed as missing). got10k_test and trackingnet have no public ground truth: pack
+them for their servers with tracking/pack_submission.py.
 
-protocol (the original's, i.e. pytracking's LaSOT rules): frame 1 = ground truth; a zero-size predicted box
-takes the previous frame's; success = IoU > t for t = 0:0.05:1 (21 points), AUC = mean x 100 (a perfect
-tracker scores 95.24, the t = 1 point being 0); P@20 = centre error <= 20 px; NP@0.2 = centre error /
-ground-truth size <= 0.2; frames where the target is fully occluded or out of view are failures, counted in
-the denominator; a frame with an empty box but no absence flag fails success and precision but passes
-normalised precision. See lib/test/evaluation/metrics.py.
+protocol (the original's, i.e. pytracking's rules): frame 1 = ground truth; a zero-size predicted box takes
+the previous frame's; success = IoU > t for t = 0:0.05:1 (21 points), AUC = mean x 100 (a perfect tracker
+scores 95.24, the t = 1 point being 0); P@20 = centre error <= 20 px; NP@0.2 = centre error / ground-truth
+size <= 0.2; on LaSOT and LaSOT_ext frames where the target is fully occluded or out of view are failures,
+counted in the denominator; a frame with an empty box (UAV123: NaN) fails success but passes normalised
+precision (UAV123: precision too). got10k_val adds GOT-10k's AO, SR0.5, SR0.75 (frames 2..N with cover > 0,
+boxes clipped to the image, pooled over sequences). See lib/test/evaluation/metrics.py and got10k_metrics.py.
 
 exit codes: 0 done, 2 bad input (no results, unknown class or config, unreadable annotations)
 """
 
-RUN_SPEC = re.compile(r"^(?P<path>[^:]+?)(?::ep(?P<epoch>\d+))?$")
 BASELINE_LABEL = "frozen-box baseline"
 
 
@@ -46,15 +50,22 @@ def build_parser() -> argparse.ArgumentParser:
                         help="runs to compare: tracker/config, tracker/config:epN, or a results folder")
     parser.add_argument("--baseline", action="store_true",
                         help="also evaluate the frozen-box baseline (first ground-truth box on every frame)")
-    parser.add_argument("--classes", nargs="+", default=None, help="evaluate the test sequences of these classes")
+    parser.add_argument("--dataset_name", default="lasot", choices=[n for n, b in BENCHMARKS.items()
+                                                                     if b.public_ground_truth],
+                        help="benchmark the results are of (default: %(default)s)")
+    parser.add_argument("--classes", nargs="+", default=None,
+                        help="lasot: evaluate the test sequences of these classes")
     parser.add_argument("--config", default=None,
-                        help="evaluate the test sequences of this config's DATA.TRAIN.CLASSES, e.g. seqtrack_tiny")
+                        help="lasot: evaluate the test sequences of this config's DATA.TRAIN.CLASSES, e.g. "
+                             "seqtrack_tiny")
     parser.add_argument("--results_dir", default=None,
                         help="results root (default: local_settings.yaml, then <save_dir>/test/tracking_results)")
     parser.add_argument("--save_dir", default="./output", help="used for the default --results_dir (default: "
                                                                "%(default)s)")
-    parser.add_argument("--lasot_dir", default=None,
-                        help="LaSOT root for the annotations (default: $LASOT_DIR, local_settings.yaml, ./data/lasot)")
+    parser.add_argument("--dataset_dir", default=None,
+                        help="root of the benchmark, for its annotations (default: $<KEY>_DIR, local_settings.yaml, "
+                             "./data/<folder>; see tracking/test.py --help)")
+    parser.add_argument("--lasot_dir", default=None, help="LaSOT root, for --dataset_name lasot (as --dataset_dir)")
     parser.add_argument("--per_sequence", action="store_true", help="also print the per-sequence table")
     parser.add_argument("--plot_dir", default=None,
                         help="where the PNG plots go (default: <results_dir>/plots)")
@@ -63,37 +74,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run_dir(spec: str, results_dir: Path) -> Path:
-    """The folder of result files a run spec names (see the examples)."""
-    match = RUN_SPEC.match(spec)
-    if match is None:
-        raise ValueError(f"--runs {spec!r}: expected tracker/config, tracker/config:epN or a folder")
-    path, epoch = match.group("path"), match.group("epoch")
-    candidate = results_dir / (f"{path}_ep{int(epoch):04d}" if epoch else path)
-    if candidate.is_dir():
-        return candidate
-    if epoch is None and Path(path).is_dir():
-        return Path(path)
-    tried = f"{candidate}" + ("" if epoch else f" nor {Path(path)}")
-    raise ValueError(f"--runs {spec!r}: no results folder {tried} (run tracking/test.py first, or pass "
-                     f"--results_dir)")
-
-
-def _sequence_names(args, run_dirs: dict) -> list:
+def _sequence_names(args, benchmark, root, run_dirs: dict) -> list:
     from lib.config.seqtrack.config import config_path, load_config
-    from lib.data.lasot.splits import split_sequences
-    from lib.data.lasot.test_set import test_sequence_names
 
+    if (args.classes or args.config) and benchmark.name != "lasot":
+        raise ValueError("--classes and --config choose LaSOT classes: use them with --dataset_name lasot")
     if args.classes:
-        return test_sequence_names(args.classes)
+        return benchmark.list_sequences(root, args.classes)
     if args.config:
-        return test_sequence_names(load_config(config_path(args.config)).DATA.TRAIN.CLASSES)
+        return benchmark.list_sequences(root, list(load_config(config_path(args.config)).DATA.TRAIN.CLASSES))
     if not run_dirs:
-        raise ValueError("--baseline alone needs --classes or --config to know which sequences to evaluate")
+        if benchmark.name == "lasot":
+            raise ValueError("--baseline alone needs --classes or --config to know which sequences to evaluate")
+        return benchmark.list_sequences(root, None)
     found = {p.stem for d in run_dirs.values() for p in d.glob("*.txt")}
-    names = [name for name in split_sequences("test") if name in found]
+    names = [name for name in benchmark.list_sequences(root, None) if name in found]
     if not names:
-        raise ValueError(f"no result file of a LaSOT test sequence in {', '.join(map(str, run_dirs.values()))}")
+        raise ValueError(f"no result file of a {benchmark.title} test sequence in "
+                         f"{', '.join(map(str, run_dirs.values()))}")
     return names
 
 
@@ -118,12 +116,11 @@ def _load_predictions(run_dirs: dict, sequences: dict) -> tuple:
     return predictions, missing
 
 
-def _evaluate(args, run_dirs: dict, names: list, lasot_root) -> tuple:
-    """``(per_sequence, missing)``: ``per_sequence[run][sequence] = Curves`` on the sequences all runs have."""
-    from lib.data.lasot.test_set import load_test_sequence
-    from lib.test.evaluation.metrics import frozen_box_predictions, sequence_curves
+def _evaluate(args, benchmark, run_dirs: dict, names: list, root) -> tuple:
+    """``(sequences, predictions, missing)`` on the sequences all runs have (``predictions[run][name]``)."""
+    from lib.test.evaluation.metrics import frozen_box_predictions
 
-    sequences = {name: load_test_sequence(lasot_root, name, check_frames=False) for name in names}
+    sequences = {name: benchmark.load_sequence(root, name, False) for name in names}
     predictions, missing = _load_predictions(run_dirs, sequences)
     common = [n for n in names if all(n in predictions[run] for run in run_dirs)]
     if not common:
@@ -131,32 +128,73 @@ def _evaluate(args, run_dirs: dict, names: list, lasot_root) -> tuple:
                          "; ".join(f"{run}: {len(predictions[run])} of {len(names)}" for run in run_dirs))
     if args.baseline:
         predictions[BASELINE_LABEL] = {n: frozen_box_predictions(sequences[n].ground_truth) for n in common}
-    per_sequence = {run: {n: sequence_curves(boxes[n], sequences[n].ground_truth, sequences[n].absent)
-                          for n in common} for run, boxes in predictions.items()}
-    return per_sequence, {run: names_ for run, names_ in missing.items() if names_}
+    predictions = {run: {n: boxes[n] for n in common} for run, boxes in predictions.items()}
+    return {n: sequences[n] for n in common}, predictions, {run: m for run, m in missing.items() if m}
 
 
-def _report(args, per_sequence: dict, results_dir: Path) -> dict:
+def _curves(benchmark, sequences: dict, predictions: dict) -> dict:
+    """``{run: {sequence: Curves}}`` by the benchmark's rules."""
+    from lib.test.evaluation.metrics import rules_for, sequence_curves
+
+    rules = rules_for(benchmark.name)
+    return {run: {n: sequence_curves(boxes[n], sequences[n].ground_truth, sequences[n].absent, rules)
+                  for n in sequences} for run, boxes in predictions.items()}
+
+
+def _resolution(sequence):
+    """(width, height) for GOT-10k's clipping: the sequence's meta_info.ini, else its first frame's header."""
+    from lib.data.image_loader import jpeg_size
+
+    if sequence.resolution is not None:
+        return sequence.resolution
+    first = Path(sequence.frames[0]) if sequence.frames else None
+    return jpeg_size(str(first)) if first is not None and first.is_file() else None
+
+
+def _got10k_scores(sequences: dict, predictions: dict) -> dict:
+    """``{run: Got10kScores}`` (AO, SR0.5, SR0.75 in percent)."""
+    from lib.test.evaluation.got10k_metrics import got10k_scores, sequence_overlaps
+
+    resolutions = {n: _resolution(s) for n, s in sequences.items()}
+    return {run: got10k_scores(sequence_overlaps(boxes[n], s.ground_truth, s.labels.get("cover"), resolutions[n])
+                               for n, s in sequences.items()) for run, boxes in predictions.items()}
+
+
+def _report(args, benchmark, sequences: dict, per_sequence: dict, results_dir: Path, got10k: dict) -> dict:
     from lib.test.evaluation.metrics import format_overall, format_table, group_by_class, mean_curves
 
     overall = {run: mean_curves(curves.values()) for run, curves in per_sequence.items()}
-    per_class = {run: group_by_class(curves) for run, curves in per_sequence.items()}
+    class_of = {n: s.object_class for n, s in sequences.items()}
+    per_class = {run: group_by_class(curves, class_of) for run, curves in per_sequence.items()}
     classes = sorted({c for cells in per_class.values() for c in cells})
-    print(f"LaSOT test: {next(iter(overall.values())).sequences} sequences of {len(classes)} class(es)\n")
+    print(f"{benchmark.title}: {len(sequences)} sequences" + (f" of {len(classes)} class(es)" if classes else "")
+          + "\n")
     print(format_overall(overall) + "\n")
-    print(format_table({c: {run: per_class[run][c] for run in per_class} for c in classes}, "class") + "\n")
+    if got10k:
+        print(_format_got10k(got10k) + "\n")
+    if classes:
+        print(format_table({c: {run: per_class[run][c] for run in per_class} for c in classes}, "class") + "\n")
     if args.per_sequence:
-        names = list(next(iter(per_sequence.values())))
+        names = list(sequences)
         print(format_table({n: {run: per_sequence[run][n] for run in per_sequence} for n in names}, "sequence") + "\n")
     if not args.no_plots:
         from lib.test.evaluation.plots import plot_curves
 
-        plot_dir = Path(args.plot_dir) if args.plot_dir else results_dir / "plots"
-        written = plot_curves(overall, plot_dir, title_suffix=f" (LaSOT, {len(classes)} classes)")
+        plot_dir = Path(args.plot_dir) if args.plot_dir else results_dir / "plots" / benchmark.name
+        suffix = f" ({benchmark.title}" + (f", {len(classes)} classes)" if classes else ")")
+        written = plot_curves(overall, plot_dir, title_suffix=suffix)
         print("plots: " + ", ".join(str(p) for p in written))
     return {run: {"overall": overall[run].summary(),
+                  **({"got10k": got10k[run].summary()} if got10k else {}),
                   "per_class": {c: v.summary() for c, v in per_class[run].items()},
                   "per_sequence": {n: v.summary() for n, v in per_sequence[run].items()}} for run in overall}
+
+
+def _format_got10k(scores: dict) -> str:
+    width = max([3] + [len(run) for run in scores]) + 2
+    lines = ["run".ljust(width) + f"{'AO':>8}{'SR0.5':>8}{'SR0.75':>8}{'frames':>9}   (GOT-10k's rules)"]
+    lines += [run.ljust(width) + f"{s.ao:>8.2f}{s.sr50:>8.2f}{s.sr75:>8.2f}{s.frames:>9,}" for run, s in scores.items()]
+    return "\n".join(lines)
 
 
 def main(argv: list | None = None) -> int:
@@ -164,28 +202,32 @@ def main(argv: list | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     from lib.config.seqtrack.config import ConfigError
     from lib.data.errors import DatasetError
-    from lib.data.lasot.splits import check_root
-    from lib.data.local_settings import SettingsError, resolve_lasot_root
-    from lib.test.evaluation.running import resolve_results_dir
+    from lib.data.local_settings import SettingsError, resolve_data_root
+    from lib.test.evaluation.running import ResultsError, resolve_results_dir, resolve_run_folder
 
     if not args.runs and not args.baseline:
         return fail("nothing to evaluate: give --runs and/or --baseline")
+    benchmark = BENCHMARKS[args.dataset_name]
     try:
         results_dir = resolve_results_dir(args.results_dir, args.save_dir)
-        run_dirs = {spec: _run_dir(spec, results_dir) for spec in args.runs}
-        names = _sequence_names(args, run_dirs)
-        lasot_root = check_root(resolve_lasot_root(args.lasot_dir))
-        per_sequence, missing = _evaluate(args, run_dirs, names, lasot_root)
-    except (ConfigError, DatasetError, SettingsError, ValueError) as exc:
+        run_dirs = {spec: resolve_run_folder(spec, results_dir, benchmark.result_tag) for spec in args.runs}
+        explicit = args.dataset_dir or (args.lasot_dir if benchmark.name == "lasot" else None)
+        root = benchmark.check_root(resolve_data_root(benchmark.root_key, explicit))
+        names = _sequence_names(args, benchmark, root, run_dirs)
+        sequences, predictions, missing = _evaluate(args, benchmark, run_dirs, names, root)
+        per_sequence = _curves(benchmark, sequences, predictions)
+        got10k = _got10k_scores(sequences, predictions) if benchmark.name == "got10k_val" else {}
+    except (ConfigError, DatasetError, ResultsError, SettingsError, ValueError) as exc:
         return fail(exc)
     for run, names_missing in missing.items():
         shown = ", ".join(names_missing[:8]) + (" ..." if len(names_missing) > 8 else "")
         print(f"warning: {run} lacks complete results for {len(names_missing)} sequence(s), left out of the "
               f"comparison: {shown}", file=sys.stderr)
-    figures = _report(args, per_sequence, results_dir)
+    figures = _report(args, benchmark, sequences, per_sequence, results_dir, got10k)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps({"missing": missing, "runs": figures}, indent=2) + "\n")
+        Path(args.json).write_text(json.dumps({"benchmark": benchmark.name, "missing": missing, "runs": figures},
+                                              indent=2) + "\n")
         print(f"figures: {args.json}")
     return 0
 

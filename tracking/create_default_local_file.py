@@ -1,4 +1,4 @@
-"""Write local_settings.yaml: where this machine keeps LaSOT, the outputs and the tracking results."""
+"""Write local_settings.yaml: where this machine keeps every dataset, the outputs and the tracking results."""
 
 from __future__ import annotations
 
@@ -11,12 +11,15 @@ from lib.data.local_settings import LOCAL_SETTINGS_FILE, write_local_settings
 
 def main(argv: list | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Write local_settings.yaml at the repository root (LaSOT at <data_dir>/lasot, outputs under "
-                    "<save_dir>). $LASOT_DIR and --lasot_dir of each tool still take precedence.",
+        description="Write local_settings.yaml at the repository root: a root for every dataset under <data_dir> "
+                    "(lasot, got10k, trackingnet, coco, vid, folder, lasot_extension_subset, tnl2k, UAV123, nfs, "
+                    "OTB2015, TC128; edit any of them), outputs under <save_dir>. $<KEY>_DIR (e.g. $LASOT_DIR) "
+                    "and each tool's --lasot_dir / --dataset_dir still take precedence.",
         epilog="example:\n  python tracking/create_default_local_file.py --workspace_dir . --data_dir ./data "
                "--save_dir .", formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workspace_dir", default=".", help="project workspace (default: %(default)s)")
-    parser.add_argument("--data_dir", default="./data", help="folder holding lasot/ (default: %(default)s)")
+    parser.add_argument("--data_dir", default="./data", help="folder holding lasot/, got10k/, ... (default: "
+                                                             "%(default)s)")
     parser.add_argument("--save_dir", default=".", help="where outputs go (default: %(default)s)")
     args = parser.parse_args(argv)
     settings = write_local_settings(args.workspace_dir, args.data_dir, args.save_dir)

@@ -35,7 +35,8 @@ that cannot be written or that another run is training into), 130 interrupted
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        description="Train SeqTrack on LaSOT classes with a config from experiments/<script>/.",
+        description="Train SeqTrack with a config from experiments/<script>/: the original's dataset mixes, or "
+                    "chosen LaSOT classes (DATA.TRAIN.CLASSES).",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--script", default="seqtrack", choices=["seqtrack"],
                         help="training script (experiments/<script>/); only seqtrack (default: %(default)s)")
@@ -66,9 +67,29 @@ def build_parser() -> argparse.ArgumentParser:
                              "ignored when the run resumes)")
     parser.add_argument("--lasot_dir", default=None,
                         help="LaSOT root (default: $LASOT_DIR, then local_settings.yaml, then ./data/lasot)")
+    parser.add_argument("--dataset_dir", action="append", default=[], metavar="KEY=PATH", type=_dataset_dir,
+                        help="root of another dataset, e.g. got10k=/data/GOT-10k (keys: got10k, trackingnet, coco, "
+                             "vid, folder; default: $<KEY>_DIR, then local_settings.yaml, then ./data/<key>); "
+                             "repeat for each")
     parser.add_argument("--opts", nargs="+", default=[], metavar="KEY VALUE",
                         help="config overrides as KEY VALUE pairs, e.g. --opts TRAIN.LR 1e-3 TRAIN.EPOCH 10")
     return parser
+
+
+def _dataset_dir(text: str) -> tuple:
+    from lib.data.local_settings import DATA_ROOTS
+
+    key, _, path = text.partition("=")
+    if not path or key not in DATA_ROOTS:
+        raise argparse.ArgumentTypeError(f"expected KEY=PATH with KEY one of {', '.join(DATA_ROOTS)}, got {text!r}")
+    return key, path
+
+
+def _data_roots(args) -> dict:
+    roots = dict(args.dataset_dir)
+    if args.lasot_dir:
+        roots["lasot"] = args.lasot_dir
+    return roots
 
 
 def _torchrun_command(args, argv: list) -> list:
@@ -111,9 +132,8 @@ def _load_config(args):
 def _preflight(args) -> None:
     """Check what can be checked before torchrun starts N processes: one clear error instead of N."""
     from lib.checkpoint.io import CheckpointError, local_checkpoint
-    from lib.data.lasot.splits import check_class_dirs, check_classes, check_root
-    from lib.data.local_settings import resolve_lasot_root
     from lib.hub.client import is_hub_path
+    from lib.train.data.builder import check_mix_roots
 
     cfg = _load_config(args)
     resume = args.resume or cfg.TRAIN.RESUME_PATH
@@ -126,8 +146,7 @@ def _preflight(args) -> None:
         local_checkpoint(init)  # as for --resume: fetched once, before the N processes start
     elif init and not Path(init).is_file():
         raise CheckpointError(f"checkpoint to fine-tune from (--init / MODEL.INIT_CHECKPOINT) not found: {init}")
-    classes = check_classes(cfg.DATA.TRAIN.CLASSES)
-    check_class_dirs(check_root(resolve_lasot_root(args.lasot_dir)), classes)
+    check_mix_roots(cfg, _data_roots(args))
     from lib.checkpoint.paths import RunPaths
     from lib.checkpoint.run_lock import RunLock
 
@@ -171,7 +190,7 @@ def main(argv: list | None = None) -> int:
         cfg = _load_config(args)
         from lib.train.run_training import run_training
 
-        run_training(cfg, args.config, args.save_dir, resume=args.resume, lasot_dir=args.lasot_dir)
+        run_training(cfg, args.config, args.save_dir, resume=args.resume, data_roots=_data_roots(args))
     except DiskFullError as exc:  # not bad input: the run itself could not go on
         return fail(_error_message(exc), EXIT_FAILED)
     except _user_errors() as exc:

@@ -15,7 +15,6 @@ from lib.checkpoint.original import load_weights_into
 from lib.checkpoint.paths import RunPaths
 from lib.checkpoint.run_lock import RunLock, check_writable
 from lib.config.seqtrack.config import Config, ConfigError
-from lib.data.local_settings import resolve_lasot_root
 from lib.hub.upload import hub_uploader_from_config, report_staged_without_uploads
 from lib.models.seqtrack import build_seqtrack
 from lib.runlog.records import MetricsWriter
@@ -75,8 +74,12 @@ def _load_initial_weights(net: torch.nn.Module, init: str) -> None:
 
 
 def run_training(cfg: Config, config_name: str, save_dir: str | Path, resume: str | None = None,
-                 lasot_dir: str | None = None, restore_rng: bool = True, checkpoint_hooks=()) -> LTRTrainer:
+                 lasot_dir: str | None = None, restore_rng: bool = True, checkpoint_hooks=(),
+                 data_roots: dict | None = None) -> LTRTrainer:
     """Train ``cfg`` into ``save_dir``; ``resume`` is a checkpoint path, 'auto', or None/'' (fresh).
+
+    ``lasot_dir`` and ``data_roots`` (root key -> path, e.g. ``{'got10k': ...}``) override where the datasets
+    are found (:func:`lib.data.local_settings.resolve_data_root` otherwise).
 
     ``checkpoint_hooks`` are called on rank 0 as ``hook(path, state)`` after every checkpoint is written
     (uploads, copies). ``restore_rng=False`` exists for the negative control of the resume tests.
@@ -94,7 +97,8 @@ def run_training(cfg: Config, config_name: str, save_dir: str | Path, resume: st
             lock = RunLock(paths.checkpoint_dir)
             check_writable(paths.log_file.parent, "the log folder")
             check_writable(paths.tensorboard_dir, "the TensorBoard folder")
-        return _run(cfg, paths, resume, lasot_dir, restore_rng, dist_info, list(checkpoint_hooks))
+        roots = {**(data_roots or {}), **({'lasot': lasot_dir} if lasot_dir else {})}
+        return _run(cfg, paths, resume, roots, restore_rng, dist_info, list(checkpoint_hooks))
     finally:
         close_logging()  # also when the run fails before training starts (a bad resume, missing data)
         destroy_distributed()
@@ -102,7 +106,7 @@ def run_training(cfg: Config, config_name: str, save_dir: str | Path, resume: st
             lock.release()
 
 
-def _run(cfg, paths: RunPaths, resume, lasot_dir, restore_rng, dist_info, hooks) -> LTRTrainer:
+def _run(cfg, paths: RunPaths, resume, data_roots, restore_rng, dist_info, hooks) -> LTRTrainer:
     config_name, save_dir = paths.config_name, paths.save_dir
     setup_logging(paths.log_file, dist_info.rank)
     if dist_info.is_main:  # the run lock is held: no other process writes here
@@ -122,7 +126,7 @@ def _run(cfg, paths: RunPaths, resume, lasot_dir, restore_rng, dist_info, hooks)
     if init and resume_path is not None:
         logger.info("MODEL.INIT_CHECKPOINT %s is ignored: the run resumes from %s with its own weights", init,
                     resume_path)
-    dataset = build_train_dataset(cfg, resolve_lasot_root(lasot_dir))
+    dataset = build_train_dataset(cfg, data_roots=data_roots)
     # MAE weights only matter for a fresh start; a resume or a fine-tuning start overwrites them.
     net = build_seqtrack(cfg, load_pretrained=resume_path is None and not init).to(device)
     logger.info("Model: %d parameters", sum(p.numel() for p in net.parameters()))

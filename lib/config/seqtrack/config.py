@@ -27,7 +27,10 @@ NON_NEGATIVE = {"min": 0}
 AT_LEAST_ONE = {"min": 1}
 PROBABILITY = {"min": 0, "max": 1}
 ENCODER_TYPES = ("vit_base_patch16", "vit_large_patch16", "vit_small", "vit_tiny", "vit_mini")  # lib/models/seqtrack/vit.py
-DATASET_NAMES = ("LASOT",)  # the training datasets lib/train/dataset builds
+# The training datasets, under the original's DATASETS_NAME names (lib/train/data/builder.py builds them);
+# IMAGENET1K is accepted by the original's names but has no boxes: it is refused with the reason.
+DATASET_NAMES = ("LASOT", "GOT10K_vottrain", "GOT10K_votval", "GOT10K_train_full", "COCO17", "VID", "TRACKINGNET",
+                 "FOLDER", "IMAGENET1K")
 SEED_MAX = 2**63 - 1  # torch.manual_seed takes 64 bits; the per-worker seeds are taken modulo 2**63
 
 
@@ -103,10 +106,12 @@ def _declared() -> dict:
             "BAD_FRAMES": Key("stop", choices=("stop", "skip")),  # a frame that cannot be decoded: 'stop' training naming it, or 'skip' (redraw the sample, report the frame)
             "MAX_DECODE_REDUCTION": Key(8, choices=(1, 2, 4, 8)),  # decode JPEGs at 1/2, 1/4 or 1/8 size (up to this) when the crop shrinks them as much; 1 = full size
             "TRAIN": {
-                "DATASETS_NAME": Key(["LASOT"], choices=DATASET_NAMES),  # training datasets (only LASOT is built)
-                "DATASETS_RATIO": Key([1], **NON_NEGATIVE),  # sampling weight of each dataset
+                "DATASETS_NAME": Key(["LASOT"], choices=DATASET_NAMES, unique=True),  # training datasets: LASOT, GOT10K_vottrain, GOT10K_votval, GOT10K_train_full, COCO17, VID, TRACKINGNET, FOLDER (your own videos)
+                "DATASETS_RATIO": Key([1], **NON_NEGATIVE),  # sampling weight of each dataset (the dataset of each sample is drawn with these weights)
                 "SAMPLE_PER_EPOCH": Key(60000, **AT_LEAST_ONE),  # training samples per epoch (all processes together)
                 "CLASSES": Key([], unique=True),  # LaSOT classes to train on; empty = all 70
+                "GOT10K_SPLIT_FILE": "",  # a file of GOT-10k list.txt indices (one per line) replacing the official split of every GOT10K_* entry, for a partial copy; empty = the official splits
+                "CLASSES_ONLY": True,  # with CLASSES set: train on those LaSOT classes alone (DATASETS_NAME's other datasets unused); False mixes them in
             },
             "VAL": {
                 "DATASETS_NAME": ["LASOT"],  # kept for the original's YAMLs (no validation set is built)
@@ -143,6 +148,7 @@ def _declared() -> dict:
                 "VOT20": Key([10], **AT_LEAST_ONE),  # VOT2020
                 "LASOT_EXTENSION_SUBSET": Key([450], **AT_LEAST_ONE),  # LaSOT extension
                 "TNL2K": Key([25], **AT_LEAST_ONE),  # TNL2K
+                "DEFAULT": Key([450], **AT_LEAST_ONE),  # every benchmark without its own entry (uav, nfs, otb, tc128, got10k_val); our choice: LaSOT's
             },
             "UPDATE_THRESHOLD": {  # confidence above which the template is updated, per benchmark
                 "LASOT": Key([0.6], min=0),  # LaSOT
@@ -151,6 +157,7 @@ def _declared() -> dict:
                 "VOT20": Key([0.6], min=0),  # VOT2020
                 "LASOT_EXTENSION_SUBSET": Key([0.6], min=0),  # LaSOT extension
                 "TNL2K": Key([0.6], min=0),  # TNL2K
+                "DEFAULT": Key([0.6], min=0),  # every benchmark without its own entry (our choice: LaSOT's)
             },
         },
     }
@@ -324,6 +331,12 @@ def _validate(tree: dict, where: str) -> None:
                           f"DATASETS_RATIO ({len(train_data['DATASETS_RATIO'])} ratios) differ in length")
     if not sum(train_data["DATASETS_RATIO"]) > 0:
         raise ConfigError(f"{where}: DATA.TRAIN.DATASETS_RATIO {train_data['DATASETS_RATIO']} must have a positive sum")
+    if "IMAGENET1K" in train_data["DATASETS_NAME"]:
+        raise ConfigError(f"{where}: DATA.TRAIN.DATASETS_NAME IMAGENET1K holds class labels but no boxes: neither the "
+                          f"original's sampler nor ours can draw tracking samples from it; remove it")
+    if train_data["CLASSES"] and "LASOT" not in train_data["DATASETS_NAME"]:
+        raise ConfigError(f"{where}: DATA.TRAIN.CLASSES {list(train_data['CLASSES'])} chooses LaSOT classes, but "
+                          f"DATA.TRAIN.DATASETS_NAME {list(train_data['DATASETS_NAME'])} does not list LASOT")
     encoder = tree["MODEL"]["ENCODER"]
     if encoder["STRIDE"] != encoder["PATCH_SIZE"]:
         raise ConfigError(f"{where}: MODEL.ENCODER.STRIDE ({encoder['STRIDE']}) must equal PATCH_SIZE ({encoder['PATCH_SIZE']})")

@@ -1,21 +1,23 @@
-"""LaSOT one-pass evaluation as the original computes it (pytracking's rules, which the paper's AUCs use).
+"""One-pass evaluation as the original computes it (pytracking's rules, which the paper's numbers use), for
+every benchmark, with the rules that differ between benchmarks in :class:`EvalRules`; and GOT-10k's AO / SR.
 
-Per sequence of N frames, predictions and ground truth ``xywh`` in frame pixels (float64):
+Per sequence of N ground-truth frames, predictions and ground truth ``xywh`` in frame pixels (float64):
 
-1. **input checks**: a NaN or a negative width / height in the predictions, or a NaN in the ground truth,
-   is an error (the original raises too); more predictions than ground-truth frames are cut to the ground
-   truth's length (LaSOT's monkey-25 has one extra), fewer are an error;
+1. **input checks**: a NaN or a negative width / height in the predictions is an error (the original raises
+   too), and so is a NaN in the ground truth except on UAV123, whose NaN rows mark absent frames; more
+   predictions than ground-truth frames are cut to the ground truth's length (LaSOT's monkey-25 has one
+   extra); fewer are an error on LaSOT and zero-padded elsewhere (after step 2, so the padding stays empty);
 2. **zero-size predictions**: from frame 2 on, a predicted box of zero width or height is replaced by the
-   previous frame's (already repaired) prediction;
+   previous frame's (already repaired) prediction, except where the ground truth is NaN;
 3. **frame 1** is the ground truth (the tracker was initialised with it);
 4. **pixel convention** inclusive: right = x + w - 1, centre = x + (w - 1) / 2; IoU = intersection of
    ``[x, x + w - 1]`` spans (+1) over the union of the areas;
-5. **valid frames**: ground-truth width and height > 0 and the target visible (neither ``full_occlusion``
-   nor ``out_of_view``). An invalid frame gets IoU -1 and centre error +inf, so it fails every success
-   and precision threshold. Its normalised centre error is -1 -- a hit at every normalised-precision
-   threshold -- **unless** the frame is flagged absent, which sets it (and the centre error) to +inf. So a
-   frame whose box is empty without an absence flag counts as a *hit* in normalised precision (the
-   original's rule, kept);
+5. **valid frames**: ground-truth width and height > 0 (a NaN is not > 0), and on LaSOT and LaSOT_ext the
+   target visible (neither ``full_occlusion`` nor ``out_of_view``). An invalid frame gets IoU -1 and centre
+   error +inf (UAV123: -1, a hit at every precision threshold), so it fails every success threshold. Its
+   normalised centre error is -1 -- a hit at every normalised-precision threshold -- **unless**, on LaSOT
+   only, the frame is flagged absent, which sets it (and the centre error) to +inf. So a frame whose box is
+   empty without an absence flag counts as a *hit* in normalised precision (the original's rule, kept);
 6. **curves** over every frame of the sequence (absent ones in the denominator): success = fraction with
    ``IoU > t``, t = 0, 0.05, ..., 1 (strictly greater: a perfect tracker scores 20/21 = 95.24 AUC);
    precision = centre error ``<= t`` px, t = 0 ... 50; normalised precision = ``<= t``, t = 0 ... 0.5.
@@ -41,6 +43,29 @@ CENTER_THRESHOLDS = np.arange(51, dtype=np.float64)  # pixels
 NORM_CENTER_THRESHOLDS = np.arange(51, dtype=np.float64) / 100.0  # 0, 0.01, ..., 0.5
 PRECISION_AT = 20  # index of 20 px in CENTER_THRESHOLDS and of 0.2 in NORM_CENTER_THRESHOLDS
 OP50_AT, OP75_AT = 10, 15  # indices of 0.5 and 0.75 in OVERLAP_THRESHOLDS
+
+
+@dataclass(frozen=True)
+class EvalRules:
+    """What differs between benchmarks in the original's per-frame errors (steps 1, 2 and 5 above)."""
+
+    use_visibility: bool = False  # absence flags make frames invalid (LaSOT, LaSOT_ext)
+    absent_misses_everything: bool = False  # absent frames' centre errors are +inf (LaSOT only)
+    invalid_center_hit: bool = False  # invalid frames' centre error is -1, a hit (UAV123)
+    nan_ground_truth: bool = False  # NaN ground-truth rows are absent frames, not an error (UAV123)
+    strict_length: bool = False  # fewer predictions than frames is an error (LaSOT) instead of zero-padding
+
+
+RULES = {
+    "lasot": EvalRules(use_visibility=True, absent_misses_everything=True, strict_length=True),
+    "lasot_extension_subset": EvalRules(use_visibility=True),
+    "uav": EvalRules(invalid_center_hit=True, nan_ground_truth=True),
+}
+
+
+def rules_for(benchmark: str) -> EvalRules:
+    """The rules of ``benchmark`` (a ``--dataset_name``); the common ones for every benchmark not in RULES."""
+    return RULES.get(benchmark, EvalRules())
 
 
 @dataclass(frozen=True)
@@ -97,11 +122,11 @@ class FrameErrors:
         return float(self.iou[self.valid].mean()) if self.valid.any() else float("nan")
 
 
-def _checked_inputs(pred_xywh, gt_xywh, absent) -> tuple:
-    """Float64 copies of the inputs, checked and with the predictions cut to the ground truth's length."""
+def _checked_inputs(pred_xywh, gt_xywh, absent, rules: EvalRules) -> tuple:
+    """Float64 copies of the inputs, checked (step 1; the length is fixed after the repair of step 2)."""
     pred = np.array(pred_xywh, dtype=np.float64)
     gt = np.array(gt_xywh, dtype=np.float64)
-    absent = np.asarray(absent, dtype=bool)
+    absent = np.zeros(len(gt), dtype=bool) if absent is None else np.asarray(absent, dtype=bool)
     if pred.ndim != 2 or pred.shape[1] != 4 or gt.ndim != 2 or gt.shape[1] != 4 or absent.shape != (gt.shape[0],):
         raise ValueError(f"expected predictions (M, 4), ground truth (N, 4) and absence flags (N,), got "
                          f"{pred.shape}, {gt.shape} and {absent.shape}")
@@ -110,18 +135,21 @@ def _checked_inputs(pred_xywh, gt_xywh, absent) -> tuple:
     if np.isnan(pred).any() or (pred[:, 2:] < 0).any():
         bad = int(np.flatnonzero(np.isnan(pred).any(1) | (pred[:, 2:] < 0).any(1))[0])
         raise ValueError(f"invalid predictions: frame {bad + 1} is {pred[bad].tolist()} (NaN or negative size)")
-    if np.isnan(gt).any():
+    if np.isnan(gt).any() and not rules.nan_ground_truth:
         bad = int(np.flatnonzero(np.isnan(gt).any(1))[0])
         raise ValueError(f"NaN in the ground truth, frame {bad + 1}: {gt[bad].tolist()}")
-    if len(pred) < len(gt):
+    if len(pred) < len(gt) and rules.strict_length:
         raise ValueError(f"{len(pred)} predictions for {len(gt)} ground-truth frames")
     return pred[:len(gt)], gt, absent
 
 
-def _repair_zero_sizes(pred: np.ndarray) -> None:
-    """In place, from frame 2 on: a box of zero width or height takes the previous frame's box."""
+def _repair_zero_sizes(pred: np.ndarray, gt: np.ndarray) -> None:
+    """In place, from frame 2 on: a box of zero width or height takes the previous frame's box (not where the
+    ground truth is NaN)."""
+    gt_nan = np.isnan(gt[:len(pred)]).any(1)
     for index in np.flatnonzero((pred[1:, 2:] == 0).any(1)) + 1:  # in order, so a run copies one box
-        pred[index] = pred[index - 1]
+        if not gt_nan[index]:
+            pred[index] = pred[index - 1]
 
 
 def _iou_inclusive(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
@@ -142,21 +170,31 @@ def _center_errors(pred: np.ndarray, gt: np.ndarray) -> tuple:
     return center, norm
 
 
-def frame_errors(pred_xywh: np.ndarray, gt_xywh: np.ndarray, absent: np.ndarray) -> FrameErrors:
-    """Per-frame IoU, centre error and normalised centre error of one sequence (rules 1-5 above)."""
-    pred, gt, absent = _checked_inputs(pred_xywh, gt_xywh, absent)
-    _repair_zero_sizes(pred)
+def frame_errors(pred_xywh: np.ndarray, gt_xywh: np.ndarray, absent: np.ndarray | None = None,
+                 rules: EvalRules = RULES["lasot"]) -> FrameErrors:
+    """Per-frame IoU, centre error and normalised centre error of one sequence (rules 1-5 above).
+
+    ``absent`` (N,) bool flags frames where the target is absent (LaSOT's full_occlusion | out_of_view);
+    None = no flags. ``rules``: the benchmark's (:func:`rules_for`); LaSOT's by default.
+    """
+    pred, gt, absent = _checked_inputs(pred_xywh, gt_xywh, absent, rules)
+    _repair_zero_sizes(pred, gt)
+    if len(pred) < len(gt):  # zero-padded after the repair, as the original
+        pred = np.concatenate([pred, np.zeros((len(gt) - len(pred), 4))])
     pred[0] = gt[0]
     visible = ~absent
-    valid = (gt[:, 2] > 0) & (gt[:, 3] > 0) & visible
-    with np.errstate(divide="ignore", invalid="ignore"):  # empty gt boxes: overwritten just below
+    valid = (gt[:, 2] > 0) & (gt[:, 3] > 0)
+    if rules.use_visibility:
+        valid &= visible
+    with np.errstate(divide="ignore", invalid="ignore"):  # empty or NaN gt boxes: overwritten just below
         iou = _iou_inclusive(pred, gt)
         center, norm = _center_errors(pred, gt)
     iou[~valid] = -1.0
-    center[~valid] = np.inf
+    center[~valid] = -1.0 if rules.invalid_center_hit else np.inf
     norm[~valid] = -1.0
-    norm[~visible] = np.inf
-    center[~visible] = np.inf
+    if rules.absent_misses_everything:
+        norm[~visible] = np.inf
+        center[~visible] = np.inf
     return FrameErrors(iou, center, norm, valid)
 
 
@@ -173,9 +211,10 @@ def curves_of(errors: FrameErrors) -> Curves:
                   norm_precision=_fraction(errors.norm_center[:, None] <= NORM_CENTER_THRESHOLDS[None], frames))
 
 
-def sequence_curves(pred_xywh: np.ndarray, gt_xywh: np.ndarray, absent: np.ndarray) -> Curves:
+def sequence_curves(pred_xywh: np.ndarray, gt_xywh: np.ndarray, absent: np.ndarray | None = None,
+                    rules: EvalRules = RULES["lasot"]) -> Curves:
     """The three curves of one sequence (rules 1-6 of the module docstring)."""
-    return curves_of(frame_errors(pred_xywh, gt_xywh, absent))
+    return curves_of(frame_errors(pred_xywh, gt_xywh, absent, rules))
 
 
 def mean_curves(curves: Iterable[Curves]) -> Curves:
@@ -197,11 +236,14 @@ def frozen_box_predictions(gt_xywh: np.ndarray) -> np.ndarray:
     return np.repeat(gt[:1], len(gt), axis=0)
 
 
-def group_by_class(per_sequence: Mapping[str, Curves]) -> dict:
-    """``{'mouse-1': curves, ...}`` -> ``{'mouse': mean curves, ...}`` sorted by class name."""
+def group_by_class(per_sequence: Mapping[str, Curves], class_of: Mapping[str, str | None] | None = None) -> dict:
+    """``{'mouse-1': curves, ...}`` -> ``{'mouse': mean curves, ...}`` sorted by class name; the class of a
+    sequence is ``class_of[name]`` when given (sequences without one are left out), else LaSOT's name prefix."""
     classes: dict = {}
     for name, curves in per_sequence.items():
-        classes.setdefault(name.rsplit("-", 1)[0], []).append(curves)
+        cls = name.rsplit("-", 1)[0] if class_of is None else class_of.get(name)
+        if cls is not None:
+            classes.setdefault(cls, []).append(curves)
     return {name: mean_curves(classes[name]) for name in sorted(classes)}
 
 

@@ -1,6 +1,7 @@
-"""Run the tracker over LaSOT test sequences: find the checkpoint, track, write and read result files.
+"""Run the tracker over a benchmark's test sequences: find the checkpoint, track, write and read result files.
 
-Result files (``<results_dir>/<tracker>/<config>[_epNNNN]/``), one pair per sequence:
+Result files (``<results_dir>/<tracker>/<config>[_epNNNN]/<tag>/``, the tag being the benchmark's as the
+original names it: ``lasot``, ``got10k``, ``uav`` ...), one pair per sequence:
 
 - ``<sequence>.txt``: one line per frame, ``x<TAB>y<TAB>w<TAB>h`` in frame pixels; line 1 is the ground
   truth the tracker was initialised with. As the original writes them (and as the paper's AUCs were
@@ -34,9 +35,10 @@ import torch
 from lib.checkpoint.io import checkpoint_name, local_checkpoint
 from lib.checkpoint.paths import RunPaths
 from lib.config.seqtrack.config import ConfigError, config_path, load_config
+from lib.data.benchmarks.registry import Benchmark
+from lib.data.benchmarks.sequence import TestSequence
 from lib.data.errors import DatasetError
 from lib.data.frames import decode_frame
-from lib.data.lasot.test_set import LasotSequence, load_test_sequence
 from lib.data.local_settings import read_local_settings
 from lib.models.seqtrack.loading import LoadedNetwork, load_network
 from lib.test.tracker.seqtrack import SeqTrackTracker, TrackerParams
@@ -96,6 +98,29 @@ def run_results_dir(results_dir: str | Path, config_name: str, epoch: int | None
     """``<results_dir>/seqtrack/<config>``, or ``.../<config>_ep%04d`` for an explicitly chosen epoch."""
     name = config_name if epoch is None else f"{config_name}_ep{epoch:04d}"
     return Path(results_dir) / TRACKER_NAME / name
+
+
+RUN_SPEC = re.compile(r"^(?P<path>[^:]+?)(?::ep(?P<epoch>\d+))?$")
+
+
+def resolve_run_folder(spec: str, results_dir: str | Path, tag: str) -> Path:
+    """The folder of result files a run spec names: ``tracker/config`` = ``<results_dir>/tracker/config/<tag>``,
+    ``tracker/config:epN`` = ``<results_dir>/tracker/config_epNNNN/<tag>``, or a folder given as a path.
+    LaSOT results written before the per-benchmark subfolders (straight into ``<config>/``) are found too."""
+    match = RUN_SPEC.match(spec)
+    if match is None:
+        raise ResultsError(f"--runs {spec!r}: expected tracker/config, tracker/config:epN or a folder")
+    path, epoch = match.group("path"), match.group("epoch")
+    run = Path(results_dir) / (f"{path}_ep{int(epoch):04d}" if epoch else path)
+    if (run / tag).is_dir():
+        return run / tag
+    if tag == "lasot" and run.is_dir() and any(run.glob("*.txt")):
+        return run  # the earlier layout
+    if epoch is None and Path(path).is_dir():
+        return Path(path)
+    tried = f"{run / tag}" + ("" if epoch else f" nor {Path(path)}")
+    raise ResultsError(f"--runs {spec!r}: no results folder {tried} (run tracking/test.py with that --dataset_name "
+                       f"first, or pass --results_dir)")
 
 
 RESULT_FORMATS = {False: "x<TAB>y<TAB>w<TAB>h per frame, frame pixels truncated to integers (as the original); "
@@ -194,7 +219,7 @@ def check_run_info(out_dir: Path, info: dict, overwrite: bool) -> None:
 
 
 # ----------------------------------------------------------------------------------------------- tracking
-def track_sequence(tracker: SeqTrackTracker, sequence: LasotSequence) -> tuple:
+def track_sequence(tracker: SeqTrackTracker, sequence: TestSequence) -> tuple:
     """Track ``sequence`` from its first ground-truth box -> ``(boxes (N, 4) xywh, seconds (N,))``.
 
     Frame 1's box is the ground truth itself; the times cover the tracker only, not frame decoding.
@@ -245,7 +270,7 @@ class RunReport:
     failed: dict = field(default_factory=dict)
 
 
-def _run_one(tracker: SeqTrackTracker, sequence: LasotSequence, spec: RunSpec) -> SequenceOutcome:
+def _run_one(tracker: SeqTrackTracker, sequence: TestSequence, spec: RunSpec) -> SequenceOutcome:
     try:
         boxes, times = track_sequence(tracker, sequence)
     except ValueError as exc:  # DatasetError (a frame that cannot be decoded) or an unusable first box
@@ -257,7 +282,7 @@ def _run_one(tracker: SeqTrackTracker, sequence: LasotSequence, spec: RunSpec) -
 _worker_tracker: SeqTrackTracker | None = None  # one tracker per worker process, built on its first sequence
 
 
-def _worker_run(spec: RunSpec, sequence: LasotSequence) -> SequenceOutcome:
+def _worker_run(spec: RunSpec, sequence: TestSequence) -> SequenceOutcome:
     global _worker_tracker
     if _worker_tracker is None:
         torch.set_num_threads(1)
@@ -266,7 +291,7 @@ def _worker_run(spec: RunSpec, sequence: LasotSequence) -> SequenceOutcome:
     return _run_one(_worker_tracker, sequence, spec)
 
 
-def _outcomes(loaded: LoadedNetwork, spec: RunSpec, todo: Sequence[LasotSequence], threads: int):
+def _outcomes(loaded: LoadedNetwork, spec: RunSpec, todo: Sequence[TestSequence], threads: int):
     """Yield one SequenceOutcome per sequence, in process (threads <= 1) or from ``threads`` worker processes."""
     if threads <= 1 or len(todo) <= 1:
         tracker = SeqTrackTracker(loaded.net, loaded.cfg, spec.device, spec.dataset_name, spec.use_cache)
@@ -278,12 +303,13 @@ def _outcomes(loaded: LoadedNetwork, spec: RunSpec, todo: Sequence[LasotSequence
         yield from pool.imap_unordered(functools.partial(_worker_run, spec), todo)
 
 
-def _select(sequence_names: Sequence[str], lasot_root: Path, out_dir: Path, overwrite: bool, report: RunReport):
+def _select(benchmark: Benchmark, sequence_names: Sequence[str], root: Path, out_dir: Path, overwrite: bool,
+            report: RunReport):
     """Load every sequence; a broken one goes to ``report.failed``, a finished one to ``report.skipped``."""
     todo = []
     for name in sequence_names:
         try:
-            sequence = load_test_sequence(lasot_root, name)
+            sequence = benchmark.load_sequence(root, name, True)
         except DatasetError as exc:
             logger.warning("skipping %s: %s", name, exc)
             report.failed[name] = str(exc)
@@ -297,27 +323,28 @@ def _select(sequence_names: Sequence[str], lasot_root: Path, out_dir: Path, over
     return todo
 
 
-def run_dataset(loaded: LoadedNetwork, config_name: str, sequence_names: Sequence[str], lasot_root: str | Path,
-                out_dir: str | Path, threads: int = 0, device: str | torch.device = "cpu",
-                dataset_name: str = "LASOT", overwrite: bool = False, use_cache: bool = True,
-                on_progress: Callable[[str], None] | None = None, float_results: bool = False) -> RunReport:
-    """Track every sequence of ``sequence_names`` not yet done and write its results into ``out_dir``
-    (integer boxes as the original writes them, or 3 decimals with ``float_results``).
+def run_dataset(loaded: LoadedNetwork, config_name: str, benchmark: Benchmark, sequence_names: Sequence[str],
+                root: str | Path, out_dir: str | Path, threads: int = 0, device: str | torch.device = "cpu",
+                overwrite: bool = False, use_cache: bool = True, on_progress: Callable[[str], None] | None = None,
+                float_results: bool = False) -> RunReport:
+    """Track every sequence of ``sequence_names`` (of ``benchmark``, under ``root``) not yet done and write its
+    results into ``out_dir`` (integer boxes as the original writes them, or 3 decimals with ``float_results``).
 
     Sequences that cannot be read are reported in ``RunReport.failed`` (and logged), the others still run.
     One progress line per sequence goes to ``logging`` (or ``on_progress``): its tracker FPS and the ETA.
     """
-    lasot_root, out_dir = Path(lasot_root), Path(out_dir)
-    TrackerParams.from_config(loaded.cfg, dataset_name)  # a config that does not fit fails before any work
+    root, out_dir = Path(root), Path(out_dir)
+    dataset_key = benchmark.config_key
+    TrackerParams.from_config(loaded.cfg, dataset_key)  # a config that does not fit fails before any work
     info = {"tracker": TRACKER_NAME, "config": config_name, "checkpoint": str(loaded.checkpoint.resolve()),
-            "epoch": loaded.epoch, "checkpoint_sha256": file_sha256(loaded.checkpoint), "dataset": dataset_name,
+            "epoch": loaded.epoch, "checkpoint_sha256": file_sha256(loaded.checkpoint), "dataset": benchmark.name,
             "format": RESULT_FORMATS[float_results]}
     check_run_info(out_dir, info, overwrite)
     report = RunReport(out_dir)
-    todo = _select(sequence_names, lasot_root, out_dir, overwrite, report)
+    todo = _select(benchmark, sequence_names, root, out_dir, overwrite, report)
     if report.skipped:
         logger.info("%d sequence(s) already done in %s: skipped", len(report.skipped), out_dir)
-    spec = RunSpec(str(loaded.checkpoint), config_name, str(device), dataset_name, use_cache, str(out_dir),
+    spec = RunSpec(str(loaded.checkpoint), config_name, str(device), dataset_key, use_cache, str(out_dir),
                    float_results)
     total_frames, done_frames, start = sum(len(s) for s in todo), 0, time.perf_counter()
     say = on_progress or logger.info

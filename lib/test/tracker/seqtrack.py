@@ -5,7 +5,8 @@ height) in frame pixels; images are HxWx3 uint8 RGB. The network sees square cro
 normalised exactly as in training: ``(pixel / 255 - DATA.MEAN) / DATA.STD``.
 
 Template update. The config's ``TEST.UPDATE_INTERVALS[<dataset>]`` and ``UPDATE_THRESHOLD[<dataset>]``
-list one interval and one threshold per extra template (LaSOT: one, 450 frames, 0.6). Every
+list one interval and one threshold per extra template (LaSOT: one, 450 frames, 0.6); a benchmark without
+its own entry uses ``DEFAULT``. Every
 ``interval`` frames, the extra template is re-cropped around the new box if the update score is above
 the threshold; the first template is never replaced. ``net.inference`` returns the plain sum of the four
 chosen (windowed) probabilities, in [0, 4]; the original tracker multiplies that sum by 10 before comparing
@@ -25,6 +26,7 @@ import numpy as np
 import torch
 
 from lib.config.seqtrack.config import ConfigError
+from lib.data.benchmarks.registry import BENCHMARKS
 from lib.utils.box_ops import seq_format_to_cxcywh
 from lib.utils.crop import CropWindow, crop_box_to_frame, crop_image, crop_window
 
@@ -54,8 +56,12 @@ class TrackerParams:
         test = cfg.TEST
         key = dataset_name.upper()
         if key not in test.UPDATE_INTERVALS or key not in test.UPDATE_THRESHOLD:
-            raise ConfigError(f"no TEST.UPDATE_INTERVALS / UPDATE_THRESHOLD entry for dataset {dataset_name!r}; "
-                             f"configured: {sorted(test.UPDATE_INTERVALS)}")
+            known = {b.config_key for b in BENCHMARKS.values()}
+            if key not in known:
+                raise ConfigError(f"no TEST.UPDATE_INTERVALS / UPDATE_THRESHOLD entry for dataset {dataset_name!r}, "
+                                  f"and it is not a benchmark; configured: {sorted(test.UPDATE_INTERVALS)}, "
+                                  f"benchmarks: {sorted(known)}")
+            key = "DEFAULT"  # a benchmark the original's YAMLs give no entry (UAV, NFS, OTB, TC128, GOT10K_VAL)
         intervals, thresholds = tuple(test.UPDATE_INTERVALS[key]), tuple(test.UPDATE_THRESHOLD[key])
         if len(intervals) != len(thresholds) or any(i < 1 for i in intervals):
             raise ConfigError(f"TEST.UPDATE_INTERVALS.{key} {list(intervals)} and UPDATE_THRESHOLD.{key} "

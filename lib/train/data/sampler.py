@@ -32,7 +32,7 @@ def visible_frame_ids(dataset, seq_id: int) -> np.ndarray:
     return torch.nonzero(visible, as_tuple=False).flatten().numpy()
 
 
-def _frame_and_visible_counts(dataset) -> tuple:
+def frame_and_visible_counts(dataset) -> tuple:
     """(S,) frame counts and (S,) visible-frame counts of every sequence, from the dataset's annotation table
     in one pass when it has one."""
     table = getattr(dataset, "table", None)
@@ -112,7 +112,7 @@ class TrackingSampler(Dataset):
                 raise DatasetError(f"dataset {name} holds no image")
             return np.arange(dataset.get_num_sequences())
         needed = 2 * (self.num_search_frames + self.num_template_frames)
-        frames, visible = _frame_and_visible_counts(dataset)
+        frames, visible = frame_and_visible_counts(dataset)
         eligible = np.flatnonzero((frames >= MIN_SEQUENCE_FRAMES) & (visible > needed))
         if not len(eligible):
             raise DatasetError(f"dataset {name} has no sequence with at least {MIN_SEQUENCE_FRAMES} frames and "
@@ -121,6 +121,11 @@ class TrackingSampler(Dataset):
         if skipped:
             logger.info("%s: %d sequence(s) too short or too rarely visible to sample", name, skipped)
         return eligible
+
+    @property
+    def samplable_sequences(self) -> list:
+        """Per dataset, how many of its sequences samples are drawn from."""
+        return [len(ids) for ids in self._eligible]
 
     def set_epoch_seed(self, seed: int) -> None:
         """Seed of the coming epoch (an int >= 0); set it before creating the DataLoader iterator."""
