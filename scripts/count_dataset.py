@@ -4,6 +4,7 @@ sequences the sampler can draw from, and the samples per epoch each dataset gets
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from lib.cli import EXIT_FAILED, fail
@@ -49,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                           "./data/lasot)")
     parser.add_argument("--dataset_dir", action="append", default=[], metavar="KEY=PATH", type=_dataset_dir,
                         help="root of another dataset, e.g. got10k=/data/GOT-10k; repeat for each")
+    parser.add_argument("--opts", nargs="+", default=[], metavar="KEY VALUE",
+                        help="config overrides as in tracking/train.py, e.g. --opts DATA.TRAIN.GOT10K_SPLIT_FILE "
+                             "my_split.txt")
     return parser
 
 
@@ -56,12 +60,15 @@ def _config(args):
     overrides = {}
     if args.classes is not None:
         overrides["DATA.TRAIN.CLASSES"] = list(args.classes)
-    if args.datasets is not None:
+    if args.datasets is not None:  # these datasets, the LaSOT classes among them
         overrides["DATA.TRAIN.DATASETS_NAME"] = list(args.datasets)
         overrides["DATA.TRAIN.DATASETS_RATIO"] = [1] * len(args.datasets)
+        overrides["DATA.TRAIN.CLASSES_ONLY"] = False
         if args.classes is None and "LASOT" not in args.datasets:
             overrides["DATA.TRAIN.CLASSES"] = []
-    return load_config(config_path(args.config), overrides)
+    # --opts first, then what --datasets and --classes set (YAML reads the JSON form of each value)
+    pairs = [item for key, value in overrides.items() for item in (key, json.dumps(value))]
+    return load_config(config_path(args.config), [*args.opts, *pairs])
 
 
 def format_dataset_table(rows: list) -> str:

@@ -92,3 +92,22 @@ def load_script(name: str, folder: str = "scripts"):
     sys.modules[spec.name] = module  # registered first: dataclasses look their module up while it loads
     spec.loader.exec_module(module)
     return module
+
+
+TEST_EPOCH = 5  # seqtrack_tiny's TEST.EPOCH: what tracking/test.py loads by default (checked by test_tracking_cli)
+
+
+def write_checkpoint(path: Path, seed: int = 0, epoch: int = TEST_EPOCH, mutate=None) -> Path:
+    """A checkpoint of a randomly initialised tiny SeqTrack trained 'on mouse', in our file format."""
+    from lib.checkpoint.io import FORMAT_VERSION, NET_TYPE, save_atomic
+    from lib.config.seqtrack.config import config_path, load_config
+    from lib.models.seqtrack import build_seqtrack
+
+    cfg = load_config(config_path("seqtrack_tiny"), {"DATA.TRAIN.CLASSES": ["mouse"]})
+    torch.manual_seed(seed)
+    state_dict = build_seqtrack(cfg).state_dict()
+    if mutate is not None:
+        mutate(state_dict)
+    save_atomic({"format_version": FORMAT_VERSION, "net_type": NET_TYPE, "net": state_dict, "epoch": epoch,
+                 "config": cfg.to_dict()}, path)
+    return path

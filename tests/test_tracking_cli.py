@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -10,30 +9,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from e2e import TEST_EPOCH, load_script, write_checkpoint
 
-from lib.checkpoint.io import FORMAT_VERSION, NET_TYPE, save_atomic
 from lib.config.seqtrack.config import config_path, load_config
 from lib.models.seqtrack import build_seqtrack
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load_script(name: str):
-    """A tracking/ script as a module (by path: 'test' would otherwise be Python's own test package)."""
-    spec = importlib.util.spec_from_file_location(f"tracking_{name}", REPO_ROOT / "tracking" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-test_cli = _load_script("test")
-analysis_results = _load_script("analysis_results")
-video_demo = _load_script("video_demo")
-profile_model = _load_script("profile_model")
+test_cli = load_script("test", "tracking")
+analysis_results = load_script("analysis_results", "tracking")
+video_demo = load_script("video_demo", "tracking")
+profile_model = load_script("profile_model", "tracking")
 
 MOUSE_TEST = ["mouse-1", "mouse-8", "mouse-9", "mouse-17"]
 FRAMES = 24
-TEST_EPOCH = load_config(config_path("seqtrack_tiny")).TEST.EPOCH  # what tracking/test.py loads by default
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -47,16 +37,8 @@ def lasot(tmp_path_factory) -> Path:
     return make_synthetic_lasot(root, ["mouse"], sequences=20, frames=FRAMES, size=(96, 72), seed=2, workers=1)
 
 
-def write_checkpoint(path: Path, seed: int = 0, epoch: int = TEST_EPOCH, mutate=None) -> Path:
-    """A checkpoint of a randomly initialised tiny SeqTrack trained 'on mouse', in our file format."""
-    cfg = load_config(config_path("seqtrack_tiny"), {"DATA.TRAIN.CLASSES": ["mouse"]})
-    torch.manual_seed(seed)
-    state_dict = build_seqtrack(cfg).state_dict()
-    if mutate is not None:
-        mutate(state_dict)
-    save_atomic({"format_version": FORMAT_VERSION, "net_type": NET_TYPE, "net": state_dict, "epoch": epoch,
-                 "config": cfg.to_dict()}, path)
-    return path
+def test_the_default_epoch_is_the_configs():
+    assert TEST_EPOCH == load_config(config_path("seqtrack_tiny")).TEST.EPOCH
 
 
 def run_checkpoint(save_dir: Path, epoch: int = TEST_EPOCH) -> Path:

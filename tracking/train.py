@@ -68,9 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lasot_dir", default=None,
                         help="LaSOT root (default: $LASOT_DIR, then local_settings.yaml, then ./data/lasot)")
     parser.add_argument("--dataset_dir", action="append", default=[], metavar="KEY=PATH", type=_dataset_dir,
-                        help="root of another dataset, e.g. got10k=/data/GOT-10k (keys: got10k, trackingnet, coco, "
-                             "vid, folder; default: $<KEY>_DIR, then local_settings.yaml, then ./data/<key>); "
-                             "repeat for each")
+                        help="root of a training dataset, e.g. got10k=/data/GOT-10k (keys: lasot, got10k, "
+                             "trackingnet, coco, vid, folder; default: $<KEY>_DIR, then local_settings.yaml, then "
+                             "./data/<key>); repeat for each")
     parser.add_argument("--opts", nargs="+", default=[], metavar="KEY VALUE",
                         help="config overrides as KEY VALUE pairs, e.g. --opts TRAIN.LR 1e-3 TRAIN.EPOCH 10")
     return parser

@@ -46,13 +46,14 @@ def read_sequence_list(folder: Path) -> list:
 
 def select_sequences(names: Sequence[str], indices: Sequence[int], split: str, list_path: Path) -> list:
     """``names[i]`` for each index ``i`` of the split (``split`` names it in errors); an index past the list
-    is an error suggesting split_file."""
+    is an error suggesting DATA.TRAIN.GOT10K_SPLIT_FILE."""
     beyond = [i for i in indices if i >= len(names)]
     if beyond:
         raise DatasetError(f"GOT-10k split {split} uses index {beyond[0]} ({len(beyond)} of its {len(indices)} "
                            f"indices are beyond the list), but {list_path} has only {len(names)} lines "
-                           f"(0..{len(names) - 1}). For a partial copy of GOT-10k, pass split_file: a file of "
-                           f"the list.txt indices (0-based, one per line) you have")
+                           f"(0..{len(names) - 1}). For a partial copy of GOT-10k, set DATA.TRAIN.GOT10K_SPLIT_FILE "
+                           f"(Got10k's split_file) to a file of the list.txt indices (0-based, one per line) you "
+                           f"have")
     return [names[i] for i in indices]
 
 

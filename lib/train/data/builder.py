@@ -85,7 +85,7 @@ ROOT_LAYOUTS = {  # what each root holds, for the error when it is missing
     "got10k": "train/list.txt and train/GOT-10k_Train_000001/ ... (the GOT-10k download's train folder)",
     "coco": "annotations/instances_train2017.json and images/train2017/*.jpg",
     "vid": "Annotations/VID/train/ and Data/VID/train/ (ILSVRC2015 VID)",
-    "trackingnet": "TRAIN_0/ ... TRAIN_11/, each with anno/<video>.txt and frames/<video>/0.jpg ...",
+    "trackingnet": "TRAIN_0/ ... TRAIN_11/ (the chunks you have), each with anno/<video>.txt and frames/<video>/0.jpg",
     "folder": "one folder per video with its frames and a groundtruth.txt (README: Your own videos)",
 }
 
