@@ -26,7 +26,7 @@ from lib.data.synthetic.file_tree import write_file_tree
 from lib.data.synthetic.got10k import make_synthetic_got10k, sequence_name
 from lib.data.synthetic.lasot import SequenceJob, write_sequence
 from lib.data.synthetic.trackingnet import made_up_videos, make_synthetic_trackingnet
-from lib.data.synthetic.video import SyntheticVideo, generator, name_key
+from lib.data.synthetic.video import SyntheticVideo, check_at_least_one, checked_size, generator, name_key
 
 logger = logging.getLogger(__name__)
 
@@ -183,11 +183,8 @@ def make_synthetic_benchmark(layout: str, out: str | Path, sequences: int = 3, f
     """
     if layout not in LAYOUTS:
         raise DatasetError(f"unknown benchmark layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
-    if frames < 1:
-        raise DatasetError(f"frames per sequence must be at least 1, got {frames}")
-    width, height = (int(v) for v in size)
-    if width < 32 or height < 32:
-        raise DatasetError(f"frame size must be at least 32x32, got {width}x{height}")
+    check_at_least_one(frames=frames)
+    width, height = checked_size(size)
     root, size, seed, frames = Path(out), (width, height), int(seed), int(frames)
     if layout in ("got10k_test", "got10k_val"):
         return make_synthetic_got10k(root, sequences, frames, size, seed, layout.removeprefix("got10k_"), overwrite)

@@ -18,7 +18,7 @@ import numpy as np
 from lib.data.coco.train_set import MIN_VALID_SIDE
 from lib.data.errors import DatasetError
 from lib.data.synthetic.file_tree import write_file_tree
-from lib.data.synthetic.video import class_look, encode_jpeg, generator, object_texture
+from lib.data.synthetic.video import checked_size, class_look, encode_jpeg, generator, object_texture
 
 logger = logging.getLogger(__name__)
 
@@ -111,9 +111,7 @@ def _image(rng: np.random.Generator, index: int, size: tuple, next_id: int) -> t
 def _check_arguments(images: int, size: Sequence[int]) -> tuple:
     if images < 1:
         raise DatasetError(f"a synthetic COCO needs at least 1 image, got {images}")
-    width, height = (int(v) for v in size)
-    if width < 48 or height < 48:
-        raise DatasetError(f"image size must be at least 48x48, got {width}x{height}")
+    width, height = checked_size(size, minimum=48)
     return width, height
 
 

@@ -16,9 +16,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from lib.data.errors import DatasetError
 from lib.data.synthetic.file_tree import write_file_tree
-from lib.data.synthetic.video import SyntheticVideo, generator, name_key
+from lib.data.synthetic.video import SyntheticVideo, check_at_least_one, checked_size, generator, name_key
 
 logger = logging.getLogger(__name__)
 
@@ -66,11 +65,8 @@ def make_synthetic_folder(out: str | Path, sequences: int = 4, frames: int = 30,
     Same arguments -> byte-identical files; ``out`` already holding exactly them is kept, holding anything else
     is an error unless ``overwrite``. Returns ``out``.
     """
-    width, height = (int(v) for v in size)
-    if sequences < 1 or frames < 1:
-        raise DatasetError(f"need at least 1 sequence of 1 frame, got {sequences} of {frames}")
-    if width < 32 or height < 32:
-        raise DatasetError(f"frame size must be at least 32x32, got {width}x{height}")
+    check_at_least_one(sequences=sequences, frames=frames)
+    width, height = checked_size(size)
     files = {}
     for sequence in range(sequences):
         for name, data in _sequence_files(sequence, frames, (width, height), seed, absent_flags).items():

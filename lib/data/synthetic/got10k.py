@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from lib.data.errors import DatasetError
-from lib.data.synthetic.video import SyntheticVideo, absence_spans, generator, name_key, trajectory
+from lib.data.synthetic.video import SyntheticVideo, absence_spans, checked_size, generator, name_key, trajectory
 
 logger = logging.getLogger(__name__)
 
@@ -94,9 +94,7 @@ def _check_arguments(sequences: int, frames, size, subset: str) -> tuple:
     counts = [int(frames)] * sequences if np.ndim(frames) == 0 else [int(f) for f in frames]
     if len(counts) != sequences or min(counts) < 1:
         raise DatasetError(f"frames must be one count >= 1 or one per sequence ({sequences}), got {frames!r}")
-    width, height = (int(v) for v in size)
-    if width < 32 or height < 32:
-        raise DatasetError(f"frame size must be at least 32x32, got {width}x{height}")
+    width, height = checked_size(size)
     return counts, (width, height)
 
 

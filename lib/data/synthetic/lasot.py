@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lib.data.errors import DatasetError
 from lib.data.lasot.splits import check_classes
-from lib.data.synthetic.video import ClassLook, SyntheticVideo, generator, name_key
+from lib.data.synthetic.video import ClassLook, SyntheticVideo, check_at_least_one, checked_size, generator, name_key
 
 logger = logging.getLogger(__name__)
 
@@ -85,11 +85,8 @@ def _check_arguments(classes, sequences: int, frames: int, size) -> tuple:
     if not 1 <= sequences <= MAX_SEQUENCES:
         raise DatasetError(f"sequences per class must be 1 to {MAX_SEQUENCES} (LaSOT's <class>-1 ... -20), "
                            f"got {sequences}")
-    if frames < 1:
-        raise DatasetError(f"frames per sequence must be at least 1, got {frames}")
-    width, height = (int(v) for v in size)
-    if width < 32 or height < 32:
-        raise DatasetError(f"frame size must be at least 32x32, got {width}x{height}")
+    check_at_least_one(frames=frames)
+    width, height = checked_size(size)
     return chosen, (width, height)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from lib.data.errors import DatasetError
 from lib.data.synthetic.got10k import YOUTUBE_CHARS
-from lib.data.synthetic.video import SyntheticVideo, absence_spans, generator, name_key, trajectory
+from lib.data.synthetic.video import SyntheticVideo, absence_spans, checked_size, generator, name_key, trajectory
 from lib.data.trackingnet.classmap import class_map
 from lib.data.trackingnet.layout import SET_IDS
 
@@ -123,9 +123,7 @@ def _check_arguments(subset: str, sets, sequences: int, frames, size) -> tuple:
     if len(counts) != total or min(counts) < 1:
         raise DatasetError(f"frames must be one count >= 1 or one per video ({total}, chunk by chunk), got "
                            f"{frames!r}")
-    width, height = (int(v) for v in size)
-    if width < 32 or height < 32:
-        raise DatasetError(f"frame size must be at least 32x32, got {width}x{height}")
+    width, height = checked_size(size)
     return sets, counts, (width, height)
 
 

@@ -14,9 +14,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
 
-from lib.data.errors import DatasetError
 from lib.data.synthetic.file_tree import write_file_tree
-from lib.data.synthetic.video import SyntheticVideo, generator, name_key
+from lib.data.synthetic.video import SyntheticVideo, check_at_least_one, checked_size, generator, name_key
 from lib.data.vid.train_set import FRAME_PATH
 
 logger = logging.getLogger(__name__)
@@ -75,11 +74,8 @@ def make_synthetic_vid(out: str | Path, videos: int = 4, frames: int = 25, size:
     Same arguments -> byte-identical files; ``out`` already holding exactly them is kept, holding anything else
     is an error unless ``overwrite``. Returns ``out``.
     """
-    width, height = (int(v) for v in size)
-    if videos < 1 or frames < 1:
-        raise DatasetError(f"need at least 1 video of 1 frame, got {videos} of {frames}")
-    if width < 32 or height < 32:
-        raise DatasetError(f"frame size must be at least 32x32, got {width}x{height}")
+    check_at_least_one(videos=videos, frames=frames)
+    width, height = checked_size(size)
     files = {}
     for index in range(videos):
         files.update(_video_files(index, frames, (width, height), seed))

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from lib.data.errors import DatasetError
+
 PATTERNS = ("checker", "stripes", "rings", "dots")
 TEXTURE_SIZE = 64  # side of the object texture before it is resized to the box
 PAN_MARGIN = 16  # background pixels beyond the frame on each side, for the camera pan
@@ -299,6 +301,21 @@ class SyntheticVideo:
     def jpeg(self, index: int) -> bytes:
         """Frame ``index`` encoded as a JPEG file's bytes."""
         return encode_jpeg(self.frame(index))
+
+
+def checked_size(size, minimum: int = 32) -> tuple:
+    """``(width, height)`` as ints, each at least ``minimum`` pixels, else a :class:`DatasetError`."""
+    width, height = (int(v) for v in size)
+    if width < minimum or height < minimum:
+        raise DatasetError(f"frame size must be at least {minimum}x{minimum}, got {width}x{height}")
+    return width, height
+
+
+def check_at_least_one(**counts: int) -> None:
+    """Every count (``sequences=..., frames=...``) is at least 1, else a :class:`DatasetError` naming it."""
+    for name, count in counts.items():
+        if count < 1:
+            raise DatasetError(f"{name} must be at least 1, got {count}")
 
 
 def encode_jpeg(image_bgr: np.ndarray) -> bytes:
