@@ -76,7 +76,7 @@ def test_defaults_when_a_run_has_little_to_say():
     config = tiny_config(FAST, DATA__TRAIN__CLASSES=[]).to_dict()
     text = build_model_card(summary(config=config, epochs=[], checkpoints=[], parameters=None, repo_id=None,
                                     curves=None)).text
-    assert "all 70 LaSOT classes" in text and "No epoch finished yet." in text
+    assert "LaSOT (all 70 classes)" in text and "No epoch finished yet." in text
     assert "<user>/<repo>" in text and "![" not in text and "Parameters" not in text and "\n> " not in text
     assert "\n> Trained on generated data.\n" in build_model_card(summary(note=" Trained on generated data. ")).text
 
@@ -98,3 +98,17 @@ def test_written_card_loads_back(tmp_path):
     path = write_model_card(card, tmp_path / "logs" / "card.md")
     assert ModelCard.load(path).content == str(card)
     assert [p.name for p in path.parent.iterdir()] == ["card.md"]  # no temporary file left
+
+
+def test_the_card_names_the_training_mix():
+    from lib.config.seqtrack.config import config_path, load_config
+    from lib.hub.model_card import card_data, training_data_of
+
+    mixed = load_config(config_path("seqtrack_b256")).to_dict()
+    assert training_data_of(mixed) == "LaSOT (all 70 classes) + GOT10K_vottrain + COCO17 + TRACKINGNET (ratios 1:1:1:1)"
+    two = load_config(config_path("seqtrack_b256"), {"DATA.TRAIN.CLASSES": ["mouse", "bear"]}).to_dict()
+    assert training_data_of(two) == "LaSOT (mouse, bear)"  # the classes alone (CLASSES_ONLY)
+    got = load_config(config_path("seqtrack_b256_got")).to_dict()
+    assert training_data_of(got) == "GOT10K_train_full"
+    summary = type("Summary", (), {"config": got, "license": "mit", "config_name": "seqtrack_b256_got"})()
+    assert card_data(summary).datasets == []  # no LaSOT: not tagged with the Hub's LaSOT dataset

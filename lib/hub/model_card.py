@@ -19,6 +19,7 @@ from pathlib import Path
 
 from huggingface_hub import ModelCard, ModelCardData
 
+from lib.data.mix import describe_mix, training_mix
 from lib.utils.atomic_files import write_text_atomic
 
 DEFAULT_LICENSE = "mit"
@@ -64,14 +65,22 @@ def _get(config: Mapping, dotted: str, default="?"):
 
 
 def card_data(summary: RunSummary) -> ModelCardData:
-    """The card's YAML metadata."""
-    return ModelCardData(library_name="pytorch", license=summary.license, tags=list(TAGS), datasets=list(DATASETS),
+    """The card's YAML metadata (the Hub's LaSOT dataset when the run trained on LaSOT)."""
+    datasets = list(DATASETS) if any(name == "LASOT" for name, _ in _mix(summary.config)) else []
+    return ModelCardData(library_name="pytorch", license=summary.license, tags=list(TAGS), datasets=datasets,
                          model_name=f"SeqTrack {summary.config_name}")
 
 
-def classes_of(config: Mapping) -> str:
-    classes = list(_get(config, "DATA.TRAIN.CLASSES", []) or [])
-    return ", ".join(classes) if classes else f"all {ALL_CLASSES} LaSOT classes"
+def _mix(config: Mapping) -> list:
+    """The datasets the run trained on (checkpoints of earlier versions hold no mix: LaSOT)."""
+    return training_mix(_get(config, "DATA.TRAIN.DATASETS_NAME", ["LASOT"]), _get(config, "DATA.TRAIN.DATASETS_RATIO",
+                        [1]), list(_get(config, "DATA.TRAIN.CLASSES", []) or []),
+                        _get(config, "DATA.TRAIN.CLASSES_ONLY", True))
+
+
+def training_data_of(config: Mapping) -> str:
+    """``'LaSOT (mouse, electricfan)'``, or the mix: ``'LaSOT (all 70 classes) + GOT10K_vottrain + ...'``."""
+    return describe_mix(_mix(config), list(_get(config, "DATA.TRAIN.CLASSES", []) or []), ALL_CLASSES)
 
 
 def _encoder_start(config: Mapping) -> str:
@@ -107,7 +116,7 @@ def _training(summary: RunSummary) -> list:
     trained = summary.epochs[-1]["epoch"] if summary.epochs else 0
     samples = summary.epochs[-1].get("samples") if summary.epochs else None
     return [
-        ("Classes", classes_of(c)),
+        ("Training data", training_data_of(c)),
         ("Seed", f"{_get(c, 'TRAIN.SEED')} (per-epoch seeds: `{_get(c, 'TRAIN.SEED_MODE')}` mode)"),
         ("Epochs", f"{trained} trained of {_get(c, 'TRAIN.EPOCH')} configured"),
         ("Samples per epoch", f"{samples if samples is not None else _get(c, 'DATA.TRAIN.SAMPLE_PER_EPOCH')}"),
@@ -177,7 +186,7 @@ def build_model_card(summary: RunSummary) -> ModelCard:
     """The card of ``summary`` as a ``ModelCard`` (metadata + Markdown body)."""
     name = summary.config_name
     sections = [
-        f"# SeqTrack `{name}` trained on LaSOT ({classes_of(summary.config)})",
+        f"# SeqTrack `{name}` trained on {training_data_of(summary.config)}",
         "SeqTrack (Chen et al., *SeqTrack: Sequence to Sequence Learning for Visual Object Tracking*, CVPR 2023) "
         "casts tracking as generating the target box as four coordinate tokens. These checkpoints come from a "
         f"from-scratch re-implementation of its training code, config `{name}`.",
@@ -197,8 +206,9 @@ def build_model_card(summary: RunSummary) -> ModelCard:
                                                            for label, link in summary.files.items()))
     sections.append(_usage(summary).strip())
     sections.append("## License\n\n"
-                    f"`{summary.license}`, the license of the original SeqTrack code. The training data, LaSOT "
-                    "(https://huggingface.co/datasets/l-lt/LaSOT), comes with its own terms of use.")
+                    f"`{summary.license}`, the license of the original SeqTrack code. The training data "
+                    f"({training_data_of(summary.config)}; LaSOT: https://huggingface.co/datasets/l-lt/LaSOT) "
+                    "comes with its own terms of use.")
     content = f"---\n{card_data(summary).to_yaml()}\n---\n\n" + "\n\n".join(sections) + "\n"
     return ModelCard(content)
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from lib.data.errors import DatasetError
 from lib.data.image_loader import ImageLoader, make_image_loader
 from lib.data.local_settings import check_data_root, resolve_data_root
+from lib.data.mix import training_mix
 from lib.train.data.collate import collate_frames_first
 from lib.train.data.processing import CropSpec, SeqTrackProcessing
 from lib.train.data.sampler import TrackingSampler
@@ -110,12 +111,9 @@ TRAIN_DATASETS = {
 
 def mixed_datasets(cfg) -> list:
     """``[(name, ratio), ...]`` the run trains on: the config's mix, or LaSOT alone when ``DATA.TRAIN.CLASSES``
-    is set with ``CLASSES_ONLY``."""
+    is set with ``CLASSES_ONLY`` (:func:`lib.data.mix.training_mix`)."""
     train = cfg.DATA.TRAIN
-    mix = list(zip(train.DATASETS_NAME, train.DATASETS_RATIO))
-    if train.CLASSES and train.CLASSES_ONLY and len(mix) > 1:
-        return [("LASOT", 1)]
-    return mix
+    return training_mix(train.DATASETS_NAME, train.DATASETS_RATIO, train.CLASSES, train.CLASSES_ONLY)
 
 
 def check_mix_roots(cfg, data_roots: Mapping[str, str | Path] | None = None) -> None:
