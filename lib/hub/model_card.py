@@ -206,9 +206,9 @@ def build_model_card(summary: RunSummary) -> ModelCard:
                                                            for label, link in summary.files.items()))
     sections.append(_usage(summary).strip())
     sections.append("## License\n\n"
-                    f"`{summary.license}`, the license of the original SeqTrack code. The training data "
-                    f"({training_data_of(summary.config)}; LaSOT: https://huggingface.co/datasets/l-lt/LaSOT) "
-                    "comes with its own terms of use.")
+                    f"`{summary.license}`, the license of the original SeqTrack code. The training data, "
+                    f"{training_data_of(summary.config)}, comes with its own terms of use (LaSOT: "
+                    "https://huggingface.co/datasets/l-lt/LaSOT).")
     content = f"---\n{card_data(summary).to_yaml()}\n---\n\n" + "\n\n".join(sections) + "\n"
     return ModelCard(content)
 
