@@ -28,6 +28,8 @@ EPOCH_FILES = {f"checkpoints/SEQTRACK_ep000{e}.pth.tar" for e in (1, 2, 3)}
 SHORT = {"DATA__TRAIN__SAMPLE_PER_EPOCH": 24, "TRAIN__LOG_INTERVAL_SAMPLES": 8}  # 3 epochs of 3 batches
 RUN_FILES = {f"logs/seqtrack-{CONFIG}.log", f"logs/seqtrack-{CONFIG}.metrics.jsonl",
              f"logs/seqtrack-{CONFIG}.curves.png", "README.md"}
+WEIGHT_FILES = {f"weights/ep000{e}/{name}" for e in (1, 2, 3) for name in ("model.safetensors", "config.json")} | {
+    "model.safetensors", "config.json"}  # every epoch's inference weights, the latest at the root
 
 
 def sha256(data: bytes) -> str:
@@ -60,7 +62,7 @@ def published(tmp_path_factory, synthetic_lasot):
 def test_every_epoch_is_pushed_in_order_with_the_run_files(published):
     server, run = published.server, published.run
     files = server.files(REPO)
-    assert set(files) == EPOCH_FILES | RUN_FILES | {".gitattributes"}
+    assert set(files) == EPOCH_FILES | WEIGHT_FILES | RUN_FILES | {".gitattributes"}
     # Epochs 1 and 2 were pruned locally (KEEP_CHECKPOINTS 1) while queued: the pushed bytes are still the saved ones.
     assert sorted(p.name for p in paths(run).checkpoint_dir.iterdir()) == [".run.lock", "SEQTRACK_ep0003.pth.tar"]
     for name in EPOCH_FILES:
@@ -120,7 +122,8 @@ def test_upload_script_pushes_a_whole_run_or_writes_its_card(published, tmp_path
     assert "- `checkpoints/SEQTRACK_ep0003.pth.tar`" in card.read_text()
     assert upload.main([str(published.run), "--repo_id", "tester/copy", "--private"]) == 0
     files = server.files("tester/copy")
-    assert set(files) == {"checkpoints/SEQTRACK_ep0003.pth.tar", ".gitattributes"} | RUN_FILES  # ep1, ep2 pruned
+    weights = {"weights/ep0003/model.safetensors", "weights/ep0003/config.json", "model.safetensors", "config.json"}
+    assert set(files) == {"checkpoints/SEQTRACK_ep0003.pth.tar", ".gitattributes"} | weights | RUN_FILES  # 1, 2 pruned
     assert files["README.md"].decode() == card.read_text() and server.repo("tester/copy").private
     assert f"commit {server.repo('tester/copy').head.oid}" in capsys.readouterr().out
     assert upload.main([str(tmp_path), "--repo_id", "tester/copy"]) == 2

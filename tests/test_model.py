@@ -12,6 +12,7 @@ from lib.config.seqtrack.config import config_path, load_config
 from lib.models.seqtrack import build_seqtrack, encoder_parameters, non_encoder_parameters
 from lib.models.seqtrack.decoder import DecoderLayer, MultiheadAttention
 from lib.models.seqtrack.errors import ModelConfigError
+from lib.models.seqtrack.pretrained import PretrainedWeightsError
 from lib.models.seqtrack.seqtrack import sinusoid_table
 from lib.models.seqtrack.vit import VisionTransformer
 
@@ -43,7 +44,7 @@ def read_fixture_state_dict():
 # ------------------------------------------------------------------------------------ original layout
 def test_b256_state_dict_matches_the_original_key_for_key():
     with torch.device("meta"):
-        model = build_seqtrack(load_config(config_path("seqtrack_b256")))
+        model = build_seqtrack(load_config(config_path("seqtrack_b256")), load_pretrained=False)
     expected = read_fixture_state_dict()
     assert len(expected) == 200
     assert [(k, tuple(v.shape)) for k, v in model.state_dict().items()] == expected
@@ -51,8 +52,8 @@ def test_b256_state_dict_matches_the_original_key_for_key():
 
 def test_b256_and_l256_parameter_counts():
     with torch.device("meta"):
-        b256 = build_seqtrack(load_config(config_path("seqtrack_b256")))
-        l256 = build_seqtrack(load_config(config_path("seqtrack_l256")))
+        b256 = build_seqtrack(load_config(config_path("seqtrack_b256")), load_pretrained=False)
+        l256 = build_seqtrack(load_config(config_path("seqtrack_l256")), load_pretrained=False)
     count = lambda module: sum(p.numel() for p in module.parameters())  # noqa: E731
     assert count(b256) == 90_596_002
     assert count(b256.encoder) == 86_039_808
@@ -267,7 +268,7 @@ def test_mae_weights_load_with_resized_positions(tmp_path):
 
 def test_missing_mae_file_names_the_path_and_the_key(tmp_path):
     missing = tmp_path / "nowhere" / "mae_pretrain_vit_base.pth"
-    with pytest.raises(FileNotFoundError, match="MODEL.ENCODER.PRETRAINED_PATH") as error:
+    with pytest.raises(PretrainedWeightsError, match="MODEL.ENCODER.PRETRAINED_PATH") as error:
         tiny_model(**{"MODEL.ENCODER.PRETRAINED_PATH": str(missing)})
     assert str(missing) in str(error.value)
 

@@ -63,7 +63,7 @@ def test_the_card_says_what_was_trained_and_how_to_use_it():
                  "- `checkpoints/SEQTRACK_ep0003.pth.tar`",
                  f'hf_hub_download("{REPO}", "checkpoints/SEQTRACK_ep0004.pth.tar")',
                  f"--resume hf://{REPO}/checkpoints/SEQTRACK_ep0004.pth.tar",
-                 f"--checkpoint hf://{REPO}/checkpoints/SEQTRACK_ep0004.pth.tar"):
+                 f"--checkpoint hf://{REPO}\n", f'load_pretrained("{REPO}")'):
         assert fact in text, fact
 
 
@@ -110,5 +110,6 @@ def test_the_card_names_the_training_mix():
     assert training_data_of(two) == "LaSOT (mouse, bear)"  # the classes alone (CLASSES_ONLY)
     got = load_config(config_path("seqtrack_b256_got")).to_dict()
     assert training_data_of(got) == "GOT10K_train_full"
-    summary = type("Summary", (), {"config": got, "license": "mit", "config_name": "seqtrack_b256_got"})()
-    assert card_data(summary).datasets == []  # no LaSOT: not tagged with the Hub's LaSOT dataset
+    from lib.hub.model_card import RunSummary
+
+    assert card_data(RunSummary(config=got, config_name="seqtrack_b256_got")).datasets == []  # no LaSOT in it

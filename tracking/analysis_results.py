@@ -197,13 +197,37 @@ def _format_got10k(scores: dict) -> str:
     return "\n".join(lines)
 
 
+def _write_scores(benchmark, sequences: dict, run_dirs: dict, figures: dict) -> None:
+    """Each run's overall scores into its results folder (``scores.json``), with the checkpoint they come from
+    (its ``run_info.json``): the model card's results section reads them (scripts/upload_checkpoint.py
+    --card_only refreshes a card)."""
+    from lib.hub.model_card import SCORES_FILE
+    from lib.test.evaluation.running import RUN_INFO
+    from lib.utils.atomic_files import write_text_atomic
+
+    classes = sorted({s.object_class for s in sequences.values() if s.object_class})
+    for run, folder in run_dirs.items():
+        info_file = folder / RUN_INFO
+        try:
+            info = json.loads(info_file.read_text()) if info_file.is_file() else {}
+        except (OSError, json.JSONDecodeError):
+            info = {}
+        scores = {"benchmark": benchmark.name, "title": benchmark.title, "sequences": len(sequences),
+                  "classes": classes, "overall": figures[run]["overall"], "got10k": figures[run].get("got10k"),
+                  "checkpoint": {k: info.get(k) for k in ("config", "epoch", "checkpoint", "checkpoint_sha256")}}
+        try:
+            write_text_atomic(folder / SCORES_FILE, json.dumps(scores, indent=2) + "\n")
+        except OSError as exc:
+            print(f"warning: could not write {folder / SCORES_FILE}: {exc}", file=sys.stderr)
+
+
 def main(argv: list | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     from lib.config.seqtrack.config import ConfigError
     from lib.data.errors import DatasetError
-    from lib.data.local_settings import SettingsError, resolve_data_root
-    from lib.test.evaluation.running import ResultsError, resolve_results_dir, resolve_run_folder
+    from lib.data.local_settings import SettingsError, resolve_data_root, resolve_results_dir
+    from lib.test.evaluation.running import ResultsError, resolve_run_folder
 
     if not args.runs and not args.baseline:
         return fail("nothing to evaluate: give --runs and/or --baseline")
@@ -224,6 +248,7 @@ def main(argv: list | None = None) -> int:
         print(f"warning: {run} lacks complete results for {len(names_missing)} sequence(s), left out of the "
               f"comparison: {shown}", file=sys.stderr)
     figures = _report(args, benchmark, sequences, per_sequence, results_dir, got10k)
+    _write_scores(benchmark, sequences, run_dirs, figures)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps({"benchmark": benchmark.name, "missing": missing, "runs": figures},

@@ -52,8 +52,8 @@ def main(argv: list | None = None) -> int:
     args = build_parser().parse_args(argv)
     from lib.data.benchmarks.registry import BENCHMARKS
     from lib.data.errors import DatasetError
-    from lib.data.local_settings import SettingsError, resolve_data_root
-    from lib.test.evaluation.running import ResultsError, resolve_results_dir, resolve_run_folder
+    from lib.data.local_settings import SettingsError, resolve_data_root, resolve_results_dir
+    from lib.test.evaluation.running import ResultsError, resolve_run_folder
     from lib.test.evaluation.submission import pack_submission
 
     benchmark = BENCHMARKS[args.dataset_name]

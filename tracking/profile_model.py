@@ -33,7 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--script", default="seqtrack", choices=["seqtrack"], help="tracker (only seqtrack)")
     parser.add_argument("--config", required=True, help="config name: experiments/seqtrack/<config>.yaml")
-    parser.add_argument("--checkpoint", default=None, help="load these weights (default: random init)")
+    parser.add_argument("--checkpoint", default=None,
+                        help="load these weights: a file, hf://<user>/<repo>[@revision] (its latest model.safetensors) "
+                             "or an hf:// file (default: random init)")
     parser.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (default: %(default)s)")
     parser.add_argument("--frames", type=int, default=20,
                         help="frames of the synthetic sequence per timing (default: %(default)s; b256 on a CPU: 5)")
@@ -108,11 +110,12 @@ def tracking_fps(tracker, images: list, first_box: list, warmup: int) -> float:
 
 
 def _network(args, device):
+    from lib.checkpoint.io import local_checkpoint
     from lib.models.seqtrack import build_seqtrack
     from lib.models.seqtrack.loading import load_network, network_config
 
     if args.checkpoint:
-        loaded = load_network(args.checkpoint, args.config, device)
+        loaded = load_network(local_checkpoint(args.checkpoint), args.config, device)
         return loaded.net, loaded.cfg
     cfg = network_config(None, args.config)  # random weights: no MAE file needed
     torch.manual_seed(0)

@@ -58,7 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="track only these test sequences, e.g. mouse-1")
     parser.add_argument("--threads", type=int, default=0,
                         help="worker processes over sequences (1 torch thread each); 0 or 1 = in this process")
-    parser.add_argument("--checkpoint", default=None, help="checkpoint file to track with (instead of --epoch)")
+    parser.add_argument("--checkpoint", default=None,
+                        help="checkpoint to track with (instead of --epoch): a file (SEQTRACK_ep*.pth.tar, a "
+                             "model.safetensors with its config.json, the original's), hf://<user>/<repo>[@revision] "
+                             "(the repo's latest inference weights) or an hf:// file")
     parser.add_argument("--epoch", type=int, default=None,
                         help="epoch of the run's checkpoint to load (default: the config's TEST.EPOCH)")
     parser.add_argument("--save_dir", default="./output",
@@ -110,12 +113,11 @@ def main(argv: list | None = None) -> int:
     from lib.checkpoint.io import CheckpointError
     from lib.config.seqtrack.config import ConfigError
     from lib.data.errors import DatasetError
-    from lib.data.local_settings import SettingsError, resolve_data_root
+    from lib.data.local_settings import SettingsError, resolve_data_root, resolve_results_dir
     from lib.models.seqtrack.loading import load_network
     from lib.test.evaluation.running import (
         ResultsError,
         resolve_checkpoint,
-        resolve_results_dir,
         run_dataset,
         run_results_dir,
     )

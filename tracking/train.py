@@ -61,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="push every epoch's checkpoint, log, curves and model card to this Hugging Face Hub "
                              "model repo in the background (overrides TRAIN.HF.REPO_ID; token from HF_TOKEN)")
     parser.add_argument("--init", default=None, metavar="PATH",
-                        help="fine-tune from the weights of PATH (a file or hf://<user>/<repo>/<path>), a "
+                        help="fine-tune from the weights of PATH (a file, hf://<user>/<repo>[@revision] for a repo's "
+                             "latest inference weights, or hf://<user>/<repo>/<path>), a "
                              "checkpoint of this project or of the original SeqTrack code (e.g. its "
                              "SEQTRACK_ep0500.pth.tar): fresh optimizer, epoch 1 (overrides MODEL.INIT_CHECKPOINT; "
                              "ignored when the run resumes)")
@@ -133,6 +134,7 @@ def _preflight(args) -> None:
     """Check what can be checked before torchrun starts N processes: one clear error instead of N."""
     from lib.checkpoint.io import CheckpointError, local_checkpoint
     from lib.hub.client import is_hub_path
+    from lib.models.seqtrack.seqtrack import fetch_pretrained
     from lib.train.data.builder import check_mix_roots
 
     cfg = _load_config(args)
@@ -147,6 +149,8 @@ def _preflight(args) -> None:
     elif init and not Path(init).is_file():
         raise CheckpointError(f"checkpoint to fine-tune from (--init / MODEL.INIT_CHECKPOINT) not found: {init}")
     check_mix_roots(cfg, _data_roots(args))
+    if not resume and not init:
+        fetch_pretrained(cfg)  # downloaded once here, so the N processes find the MAE weights in the Hub cache
     from lib.checkpoint.paths import RunPaths
     from lib.checkpoint.run_lock import RunLock
 

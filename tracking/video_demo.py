@@ -44,7 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("input", help="video file, LaSOT sequence folder, or folder of frames")
     parser.add_argument("--init_box", default=None, metavar="X,Y,W,H",
                         help="initial box in pixels of the first frame (default: first line of groundtruth.txt)")
-    parser.add_argument("--checkpoint", default=None, help="checkpoint file (instead of --epoch)")
+    parser.add_argument("--checkpoint", default=None,
+                        help="checkpoint (instead of --epoch): a file, hf://<user>/<repo>[@revision] (its latest "
+                             "inference weights) or an hf:// file")
     parser.add_argument("--epoch", type=int, default=None, help="epoch of the run's checkpoint (default: TEST.EPOCH)")
     parser.add_argument("--save_dir", default="./output", help="the training run's --save_dir (default: %(default)s)")
     parser.add_argument("--out", default=None, help="output folder (default: <save_dir>/video_demo/<input name>)")

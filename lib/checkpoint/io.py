@@ -8,12 +8,12 @@ import re
 import shutil
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
 
-from lib.hub.client import HubError, download, is_hub_path
+from lib.hub.client import HubError, download, is_hub_path, parse_hub_path
 from lib.utils.atomic_files import write_atomic
 
 logger = logging.getLogger(__name__)
@@ -171,6 +171,9 @@ def load_checkpoint(path: str | Path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint not found: {path}")
+    if str(path).endswith(".safetensors"):
+        raise CheckpointError(f"{path} holds inference weights only: track with it (--checkpoint) or fine-tune from "
+                              f"it (--init); resuming needs a full-state SEQTRACK_ep*.pth.tar")
     try:
         state = weights_only_load(path)
     except Exception as exc:  # torch raises several types for truncated or foreign files
@@ -202,11 +205,22 @@ def find_latest_valid(directory: str | Path) -> tuple:
 def local_checkpoint(path: str) -> str:
     """``path`` itself, or for an ``hf://`` path the local file it was downloaded to (into the Hub cache).
 
-    A Hub failure is a :class:`CheckpointError` (what the entry points report as bad input, in one line).
+    ``hf://user/repo[@revision]`` (no file) means the repo's latest inference weights, ``model.safetensors`` at
+    its root; a ``.safetensors`` file comes with the ``config.json`` beside it. A Hub failure is a
+    :class:`CheckpointError` (what the entry points report as bad input, in one line).
     """
     if not is_hub_path(path):
         return path
+    from lib.checkpoint.weights_files import CONFIG_FILE, WEIGHTS_FILE, is_weights_file
+
     try:
-        return str(download(path))
+        hub_path = parse_hub_path(path, allow_repo=True)
+        if not hub_path.filename:
+            hub_path = replace(hub_path, filename=WEIGHTS_FILE)
+        local = download(hub_path)
+        if is_weights_file(hub_path.filename):
+            folder = hub_path.filename.rpartition("/")[0]
+            download(replace(hub_path, filename=f"{folder}/{CONFIG_FILE}" if folder else CONFIG_FILE))
+        return str(local)
     except HubError as exc:
         raise CheckpointError(str(exc)) from exc

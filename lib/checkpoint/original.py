@@ -25,6 +25,7 @@ import torch
 
 from lib.checkpoint import safe_unpickle
 from lib.checkpoint.io import FORMAT_VERSION, NET_TYPE, CheckpointError, load_checkpoint, load_reason
+from lib.checkpoint.weights_files import is_weights_file, read_weights
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ ORIGINAL_NET_TYPE = "SEQTRACK"  # type(net).__name__ of the original's network c
 ORIGINAL_ACTOR_TYPE = "SeqTrackActor"  # type(actor).__name__ in the original; its loader ignores it
 LAYOUT_NATIVE = "native"
 LAYOUT_ORIGINAL = "original"
+LAYOUT_WEIGHTS = "safetensors"  # model.safetensors + config.json (lib/checkpoint/weights_files.py)
 WEIGHTS_ONLY_KEY = "weights_only"  # set in native files that hold no optimizer state: not resumable
 
 # (prefix in the original's names, prefix in ours), applied to the start of a name, first match wins.
@@ -161,11 +163,14 @@ def read_original_checkpoint(path: str | Path) -> dict:
 
 
 def read_any_checkpoint(path: str | Path) -> tuple:
-    """``(state, layout)``: our format through ``load_checkpoint``, else the original's through the safe reader.
+    """``(state, layout)``: inference weights (``*.safetensors`` + ``config.json``), our format through
+    ``load_checkpoint``, else the original's through the safe reader.
 
     For the original's layout, ``state`` is :func:`read_original_checkpoint`'s (names still the original's).
     """
     path = Path(path)
+    if is_weights_file(path):
+        return read_weights(path), LAYOUT_WEIGHTS
     try:
         return load_checkpoint(path), LAYOUT_NATIVE
     except CheckpointError as native_error:
@@ -193,7 +198,7 @@ class LoadedWeights:
 
 def native_weights(state: dict, layout: str, net: torch.nn.Module, source: str) -> OrderedDict:
     """The state_dict of a :func:`read_any_checkpoint` result under our names, checked against ``net``."""
-    if layout == LAYOUT_ORIGINAL:
+    if layout in (LAYOUT_ORIGINAL, LAYOUT_WEIGHTS):  # both under the original's names
         return original_to_native(state["net"], expected_shapes(net), source)
     weights = _without_ddp_prefix(state["net"])
     check_tensors(weights, expected_shapes(net), source)

@@ -86,6 +86,17 @@ def resolve_data_root(key: str, explicit: str | Path | None = None) -> Path:
     return Path("data") / DATA_ROOTS[key]
 
 
+def resolve_results_dir(explicit: str | Path | None, save_dir: str | Path) -> Path:
+    """Tracking results root: ``explicit``, then local_settings.yaml's ``results_dir``, then
+    ``<save_dir>/test/tracking_results``."""
+    if explicit:
+        return Path(explicit)
+    settings = read_local_settings()
+    if settings.get("results_dir"):
+        return Path(settings["results_dir"])
+    return Path(save_dir) / "test" / "tracking_results"
+
+
 def resolve_lasot_root(explicit: str | None = None) -> Path:
     """LaSOT root: ``explicit``, then ``$LASOT_DIR``, then the local settings, then ``./data/lasot``."""
     return resolve_data_root("lasot", explicit)

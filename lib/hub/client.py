@@ -24,6 +24,7 @@ HF_SCHEME = "hf://"
 _TYPE_PREFIXES = {"datasets": "dataset", "spaces": "space", "models": "model"}
 _NAME = re.compile(r"^[\w.-]+$")
 FORM = "hf://<user>/<repo>[@<revision>]/<path in the repo>"
+_FILE_SUFFIXES = (".pth.tar", ".pth", ".pt", ".safetensors", ".json", ".txt", ".zip")
 
 
 class HubError(RuntimeError):
@@ -78,16 +79,21 @@ def is_hub_path(path) -> bool:
     return isinstance(path, str) and path.startswith(HF_SCHEME)
 
 
-def parse_hub_path(path: str) -> HubPath:
-    """``hf://user/repo[@rev]/file`` -> :class:`HubPath`; anything else is a :class:`HubError` showing the form."""
+def parse_hub_path(path: str, allow_repo: bool = False) -> HubPath:
+    """``hf://user/repo[@rev]/file`` -> :class:`HubPath`; anything else is a :class:`HubError` showing the form.
+
+    ``allow_repo``: ``hf://user/repo[@rev]`` (no file) is accepted too, with an empty ``filename``: the caller
+    knows which file of the repo it wants.
+    """
     if not is_hub_path(path):
         raise HubInputError(f"{path!r} is not a Hub path; expected {FORM}")
-    parts = path[len(HF_SCHEME):].split("/")
+    parts = path[len(HF_SCHEME):].rstrip("/").split("/")
     repo_type = "model"
     if parts and parts[0] in _TYPE_PREFIXES:
         repo_type = _TYPE_PREFIXES[parts.pop(0)]
-    if len(parts) < 3 or not all(parts):
-        raise HubInputError(f"malformed Hub path {path!r}: expected {FORM}")
+    if len(parts) < (2 if allow_repo else 3) or not all(parts):
+        raise HubInputError(f"malformed Hub path {path!r}: expected {FORM}"
+                            + (" or hf://<user>/<repo>[@<revision>]" if allow_repo else ""))
     namespace, name, filename = parts[0], parts[1], "/".join(parts[2:])
     revision = None
     if "@" in name:
@@ -95,9 +101,18 @@ def parse_hub_path(path: str) -> HubPath:
         revision = unquote(revision)  # 'refs%2Fpr%2F1' for a revision with slashes, as HfFileSystem writes it
         if not revision:
             raise HubInputError(f"malformed Hub path {path!r}: empty revision after '@'; expected {FORM}")
+    if not filename and name.endswith(_FILE_SUFFIXES):  # 'hf://user/SEQTRACK_ep0001.pth.tar': the repo is missing
+        raise HubInputError(f"malformed Hub path {path!r}: {name} is a file name, not a repo; expected {FORM}")
     if not (_NAME.match(namespace) and _NAME.match(name)):
         raise HubInputError(f"malformed Hub path {path!r}: {namespace}/{name} is not a repo id; expected {FORM}")
     return HubPath(f"{namespace}/{name}", filename, revision, repo_type)
+
+
+def cache_dir() -> Path:
+    """Where ``hf_hub_download`` keeps what it downloads (``HF_HUB_CACHE``, else ``HF_HOME``/hub)."""
+    from huggingface_hub import constants
+
+    return Path(constants.HF_HUB_CACHE)
 
 
 def hub_url(repo_id: str, repo_type: str = "model") -> str:

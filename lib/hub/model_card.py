@@ -20,11 +20,17 @@ from pathlib import Path
 from huggingface_hub import ModelCard, ModelCardData
 
 from lib.data.mix import describe_mix, training_mix
+from lib.hub.client import HF_SCHEME, parse_hub_path
 from lib.utils.atomic_files import write_text_atomic
 
 DEFAULT_LICENSE = "mit"
 TAGS = ["visual-object-tracking", "single-object-tracking", "seqtrack", "lasot", "pytorch"]
 DATASETS = ["l-lt/LaSOT"]
+MAE_LICENSE = "cc-by-nc-4.0"  # of the MAE weights (Meta's release, and timm's copies on the Hub)
+SCORES_FILE = "scores.json"  # written by tracking/analysis_results.py into each run's results folder
+BENCHMARK_DATASETS = {"lasot": "l-lt/LaSOT"}  # the Hub dataset of a benchmark, where there is one
+METRICS = (("AUC", "auc", "Success AUC"), ("P@20", "precision", "Precision (20 px)"),
+           ("NP@0.2", "normalized_precision", "Normalized precision (0.2)"))
 PLACEHOLDER_REPO = "<user>/<repo>"
 ALL_CLASSES = 70
 
@@ -43,6 +49,18 @@ class RunSummary:
     files: Mapping[str, str] = field(default_factory=dict)  # other files: label -> link relative to the card
     license: str = DEFAULT_LICENSE
     note: str = ""  # a paragraph from the user (e.g. what data the run saw), shown under the introduction
+    weights: Sequence[str] = ()  # repo folders of inference weights (weights/ep0003), oldest first
+    results: Sequence[Mapping] = ()  # scores.json records of tracking/analysis_results.py, one per benchmark
+
+
+def base_model_of(config: Mapping) -> str | None:
+    """The Hub repo the encoder's MAE weights came from (``timm/vit_base_patch16_224.mae``), or None."""
+    if _get(config, "MODEL.ENCODER.PRETRAIN_TYPE", "mae") != "mae":
+        return None
+    path = str(_get(config, "MODEL.ENCODER.PRETRAINED_PATH", "") or "")
+    if not path.startswith(HF_SCHEME):
+        return None
+    return parse_hub_path(path, allow_repo=True).repo_id
 
 
 def parameter_counts(net_state: Mapping) -> dict:
@@ -64,11 +82,50 @@ def _get(config: Mapping, dotted: str, default="?"):
     return node
 
 
+def _eval_results(summary: RunSummary) -> list:
+    from huggingface_hub import EvalResult
+
+    results = []
+    for record in summary.results:
+        overall = record.get("overall") or {}
+        benchmark = str(record.get("benchmark"))
+        name = f"{record.get('title', benchmark)} ({_scored_on(record)})"
+        for key, metric, label in METRICS:
+            if isinstance(overall.get(key), (int, float)):
+                results.append(EvalResult(task_type="visual-object-tracking", task_name="Visual Object Tracking",
+                                          dataset_type=BENCHMARK_DATASETS.get(benchmark, benchmark), dataset_name=name,
+                                          dataset_split="test", metric_type=metric, metric_name=label,
+                                          metric_value=round(float(overall[key]), 2)))
+    return results
+
+
 def card_data(summary: RunSummary) -> ModelCardData:
-    """The card's YAML metadata (the Hub's LaSOT dataset when the run trained on LaSOT)."""
+    """The card's YAML metadata: library, tags, the Hub's LaSOT dataset when the run trained on LaSOT, the MAE
+    weights it started from (``base_model``), and the tracking results once they are scored (``model-index``)."""
     datasets = list(DATASETS) if any(name == "LASOT" for name, _ in _mix(summary.config)) else []
     return ModelCardData(library_name="pytorch", license=summary.license, tags=list(TAGS), datasets=datasets,
-                         model_name=f"SeqTrack {summary.config_name}")
+                         base_model=base_model_of(summary.config), model_name=f"SeqTrack {summary.config_name}",
+                         eval_results=_eval_results(summary) or None)
+
+
+def _scored_on(record: Mapping) -> str:
+    classes = record.get("classes") or []
+    shown = ", ".join(classes[:6]) + (f" and {len(classes) - 6} more" if len(classes) > 6 else "")
+    epoch = (record.get("checkpoint") or {}).get("epoch")
+    where = f"{record.get('sequences')} test sequences" + (f" of {shown}" if shown else "")
+    return where + (f", epoch {epoch}" if epoch is not None else "")
+
+
+def results_table(results: Sequence[Mapping]) -> str:
+    """The card's results section: one row per scored benchmark."""
+    rows = []
+    for record in results:
+        overall = record.get("overall") or {}
+        got10k = record.get("got10k") or {}
+        cells = [f"{overall[key]:.2f}" if isinstance(overall.get(key), (int, float)) else "-" for key, _, _ in METRICS]
+        extra = f"AO {got10k['AO']:.2f}, SR0.5 {got10k['SR0.5']:.2f}" if got10k else ""
+        rows.append((record.get("title", record.get("benchmark")), _scored_on(record), *cells, extra))
+    return _table(["Benchmark", "Scored on", "AUC", "P@20", "NP@0.2", ""], rows)
 
 
 def _mix(config: Mapping) -> list:
@@ -174,10 +231,21 @@ python tracking/train.py --script seqtrack --config {name} --save_dir ./output -
 (or `TRAIN.RESUME_PATH: hf://{repo}/{newest}` in the YAML). The resumed run continues exactly where the
 checkpoint left off.
 
-## Track LaSOT test sequences with it
+## Track with it
+
+The repo's latest inference weights (`model.safetensors` + `config.json` at its root; `@<revision>` after the
+repo name picks another commit, branch or tag):
 
 ```bash
-python tracking/test.py seqtrack {name} --dataset_name lasot --checkpoint hf://{repo}/{newest}
+python tracking/test.py seqtrack {name} --dataset_name lasot --checkpoint hf://{repo}
+python tracking/video_demo.py seqtrack {name} my_video.mp4 --init_box 100,80,60,40 --checkpoint hf://{repo}
+```
+```python
+from lib.models.seqtrack import load_pretrained
+from lib.test.tracker.seqtrack import SeqTrackTracker
+
+net = load_pretrained("{repo}")          # downloaded once into the Hugging Face cache
+tracker = SeqTrackTracker(net, net.cfg)   # tracker.initialize(rgb_frame, xywh_box); tracker.track(rgb_frame).box
 ```
 """
 
@@ -199,16 +267,27 @@ def build_model_card(summary: RunSummary) -> ModelCard:
     ]
     if summary.curves:
         sections.append(f"![Loss and IoU curves]({summary.curves})")
-    listed = "\n".join(f"- `{path}`" for path in summary.checkpoints) or "None yet."
-    sections.append("## Checkpoints\n\n" + listed)
+    if summary.results:
+        sections.append("## Results\n\nScored by `tracking/analysis_results.py`, by the original's rules per "
+                        "benchmark.\n\n" + results_table(summary.results))
+    listed = "\n".join(f"- `{path}`" for path in summary.checkpoints) or "None (inference weights only)."
+    sections.append("## Training states\n\nFull states (network, optimiser, scheduler, RNG, history): to resume.\n\n"
+                    + listed)
+    weights = "\n".join(f"- `{folder}/model.safetensors` + `config.json`" for folder in summary.weights)
+    sections.append("## Inference weights\n\nThe network only (`model.safetensors`, the original's parameter names) "
+                    "and the config that rebuilds it (`config.json`); the latest epoch's also at the repo's root.\n\n"
+                    + (weights or "None yet."))
     if summary.files:
         sections.append("## Training files\n\n" + "\n".join(f"- {label}: [`{link}`]({link})"
                                                            for label, link in summary.files.items()))
     sections.append(_usage(summary).strip())
+    base = base_model_of(summary.config)
+    mae = (f" The encoder started from the MAE weights [`{base}`](https://huggingface.co/{base}), licensed "
+           f"`{MAE_LICENSE}` (non-commercial), whose terms carry over to these weights." if base else "")
     sections.append("## License\n\n"
                     f"`{summary.license}`, the license of the original SeqTrack code. The training data, "
                     f"{training_data_of(summary.config)}, comes with its own terms of use (LaSOT: "
-                    "https://huggingface.co/datasets/l-lt/LaSOT).")
+                    f"https://huggingface.co/datasets/l-lt/LaSOT).{mae}")
     content = f"---\n{card_data(summary).to_yaml()}\n---\n\n" + "\n\n".join(sections) + "\n"
     return ModelCard(content)
 

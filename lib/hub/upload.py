@@ -2,9 +2,16 @@
 
 Each pushed epoch is one commit to the model repo holding::
 
-    checkpoints/SEQTRACK_ep0003.pth.tar
+    checkpoints/SEQTRACK_ep0003.pth.tar     the full training state (to resume)
+    weights/ep0003/model.safetensors        the network only, the original's names (to track)
+    weights/ep0003/config.json              the resolved config to rebuild it, the classes, the epoch
+    model.safetensors  config.json          the same, of the latest epoch, at the root (hf://<user>/<repo>)
     logs/seqtrack-<config>.log  .metrics.jsonl  .curves.png
     README.md                               the model card (lib/hub/model_card.py)
+
+``TRAIN.HF.STRATEGY`` chooses the training states pushed: ``full`` (every epoch's, the default),
+``latest_full`` (the latest epoch's only: each commit deletes the one before, which the repo's history keeps)
+or ``weights`` (none: inference weights only).
 
 The hook runs on rank 0 right after a checkpoint is saved. It snapshots what the commit needs into
 ``<save_dir>/.hub_staging/seqtrack/<config>/ep0003-<id>/`` (a hard link to the checkpoint, so that pruning with
@@ -38,8 +45,17 @@ from pathlib import Path
 
 from lib.checkpoint.io import parse_checkpoint_name
 from lib.checkpoint.paths import RunPaths
+from lib.checkpoint.weights_files import WEIGHTS_FILE, weights_config, write_weights
+from lib.data.local_settings import resolve_results_dir
 from lib.hub.client import describe_error, hub_url, quiet_http_logging, set_stall_timeout
-from lib.hub.model_card import RunSummary, build_model_card, parameter_counts, write_model_card
+from lib.hub.model_card import (
+    SCORES_FILE,
+    RunSummary,
+    base_model_of,
+    build_model_card,
+    parameter_counts,
+    write_model_card,
+)
 from lib.runlog.records import epoch_records, format_epochs
 from lib.utils.atomic_files import write_text_atomic
 
@@ -47,6 +63,11 @@ logger = logging.getLogger(__name__)
 
 STAGING_DIR = ".hub_staging"
 CHECKPOINTS_IN_REPO = "checkpoints"
+WEIGHTS_IN_REPO = "weights"
+STRATEGIES = ("full", "latest_full", "weights")  # TRAIN.HF.STRATEGY: which training states are pushed
+STRATEGY_TEXT = {"full": "every epoch's training state and weights",
+                 "latest_full": "the latest training state, every epoch's weights",
+                 "weights": "every epoch's weights, no training state"}
 LOGS_IN_REPO = "logs"
 CARD_IN_REPO = "README.md"
 PUSH_FILE = "push.json"  # in a staging folder: the epoch and what its model card needs; written last
@@ -79,6 +100,36 @@ def checkpoint_in_repo(name: str) -> str:
     return f"{CHECKPOINTS_IN_REPO}/{name}"
 
 
+def weights_in_repo(epoch: int) -> str:
+    """``weights/ep0003``: the folder of an epoch's inference weights in the repo."""
+    return f"{WEIGHTS_IN_REPO}/ep{epoch:04d}"
+
+
+def write_epoch_weights(state: dict, config_name: str, folder: Path, epoch: int) -> dict:
+    """Write an epoch's ``model.safetensors`` and ``config.json`` under ``folder/weights/epNNNN/``, and the same
+    files (hard links) at ``folder``'s root as the latest ones; returns ``{path in repo: local file}``."""
+    info = weights_config(state["config"], config_name, epoch, base_model_of(state["config"]))
+    written = write_weights(folder / weights_in_repo(epoch), state["net"], info)
+    files = {f"{weights_in_repo(epoch)}/{path.name}": path for path in written}
+    for path in written:
+        latest = folder / path.name
+        latest.unlink(missing_ok=True)
+        try:
+            os.link(path, latest)
+        except OSError:
+            shutil.copyfile(path, latest)  # a file system without hard links
+        files[path.name] = latest
+    return files
+
+
+def stale_checkpoints(in_repo, files, strategy: str) -> list:
+    """The training states a commit of ``files`` deletes: with ``latest_full``, every one but its own."""
+    if strategy != "latest_full":
+        return []
+    return sorted(f for f in in_repo if f.startswith(f"{CHECKPOINTS_IN_REPO}/") and f.endswith(".pth.tar")
+                  and f not in files)
+
+
 def staging_root(paths: RunPaths) -> Path:
     """``<save_dir>/.hub_staging/<script>/<config>``: where epochs wait for their push."""
     return paths.save_dir / STAGING_DIR / paths.script_name / paths.config_name
@@ -91,20 +142,46 @@ def staged_folders(paths: RunPaths) -> list:
 
 
 def make_card(config: dict, config_name: str, history: list, repo_files, parameters: dict | None,
-              repo_id: str | None, paths: RunPaths, link_base: str = "", note: str = ""):
+              repo_id: str | None, paths: RunPaths, link_base: str = "", note: str = "",
+              results_dir: str | Path | None = None):
     """The run's model card. ``repo_files``: every path the repo holds once the card is committed (it lists the
     checkpoints among them and links the run files present); links are relative to the repo root, or
-    ``link_base`` + file name for a card kept next to the run's log; ``note``: a paragraph of the user's."""
+    ``link_base`` + file name for a card kept next to the run's log; ``note``: a paragraph of the user's;
+    ``results_dir``: where the run's scores are (default: as the tracking tools find it)."""
     repo_files = set(repo_files)
     links = {kind: (link_base + Path(name).name if link_base else name)
              for kind, name in run_file_names(paths).items() if name in repo_files}
     labels = {"log": "Training log", "metrics": "Metrics (JSON lines)"}
     checkpoints = sorted(f for f in repo_files
                          if f.startswith(f"{CHECKPOINTS_IN_REPO}/") and parse_checkpoint_name(f) is not None)
+    weights = sorted(f.rsplit("/", 1)[0] for f in repo_files
+                     if f.startswith(f"{WEIGHTS_IN_REPO}/") and f.endswith(f"/{WEIGHTS_FILE}"))
     summary = RunSummary(config=config, config_name=config_name, epochs=epoch_records(history),
                          checkpoints=checkpoints, parameters=parameters, repo_id=repo_id, curves=links.get("curves"),
-                         files={labels[kind]: link for kind, link in links.items() if kind in labels}, note=note)
+                         files={labels[kind]: link for kind, link in links.items() if kind in labels}, note=note,
+                         weights=weights, results=scored_results(paths, results_dir))
     return build_model_card(summary)
+
+
+def scored_results(paths: RunPaths, results_dir: str | Path | None = None) -> list:
+    """The run's latest scores per benchmark, as ``tracking/analysis_results.py`` left them in the results folders
+    of its config (``<results_dir>/seqtrack/<config>[_epNNNN]/<tag>/scores.json``; the results root as the
+    tracking tools find it for this run's ``--save_dir``)."""
+    root = resolve_results_dir(results_dir, paths.save_dir) / paths.script_name
+    latest: dict = {}
+    for path in sorted(root.glob(f"{paths.config_name}*/*/{SCORES_FILE}")) if root.is_dir() else []:
+        folder = path.parent.parent.name
+        if folder != paths.config_name and not folder.startswith(f"{paths.config_name}_ep"):
+            continue  # another config whose name starts the same
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+        epoch = (record.get("checkpoint") or {}).get("epoch") or 0
+        key = record.get("benchmark")
+        if key and (key not in latest or epoch >= latest[key][0]):
+            latest[key] = (epoch, record)
+    return [record for _, record in sorted(latest.values(), key=lambda item: str(item[1].get("benchmark")))]
 
 
 def draw_curves(metrics_file: Path, config_name: str, out: Path) -> bool:
@@ -120,14 +197,17 @@ def draw_curves(metrics_file: Path, config_name: str, out: Path) -> bool:
         return False
 
 
-def push_files(api, repo_id: str, files: dict, message: str, private: bool, create: bool = True):
-    """One commit of ``files`` (``{path in repo: local path}``) to the model repo, created first if needed."""
-    from huggingface_hub import CommitOperationAdd
+def push_files(api, repo_id: str, files: dict, message: str, private: bool, create: bool = True,
+               delete: list = ()):
+    """One commit of ``files`` (``{path in repo: local path}``) to the model repo, created first if needed, that
+    also deletes the repo paths ``delete``."""
+    from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 
     if create:
         api.create_repo(repo_id, private=private, exist_ok=True)
     operations = [CommitOperationAdd(path_in_repo=repo_path, path_or_fileobj=str(local))
                   for repo_path, local in sorted(files.items())]
+    operations += [CommitOperationDelete(path_in_repo=repo_path) for repo_path in delete]
     return api.create_commit(repo_id, operations, commit_message=message)
 
 
@@ -142,6 +222,7 @@ class EpochPush:
     config: dict
     history: list
     parameters: dict
+    strategy: str = "full"
     attempts: int = 0
     pushed: bool = False
     finished: bool = False  # pushed, or given up on by the worker
@@ -151,24 +232,27 @@ class EpochPush:
     def record(self) -> dict:
         """What ``push.json`` holds: enough to push the folder again from another process."""
         return {"epoch": self.epoch, "checkpoint": self.checkpoint, "config": self.config, "history": self.history,
-                "parameters": self.parameters}
+                "parameters": self.parameters, "strategy": self.strategy}
 
     @classmethod
     def from_folder(cls, staging: Path) -> EpochPush:
         """The job of a staging folder, from its ``push.json`` (OSError / ValueError when it is missing or bad)."""
         record = json.loads((staging / PUSH_FILE).read_text())
         return cls(int(record["epoch"]), staging, str(record["checkpoint"]), dict(record["config"]),
-                   list(record["history"]), dict(record["parameters"]))
+                   list(record["history"]), dict(record["parameters"]), str(record.get("strategy", "full")))
 
 
 class HubUploader:
     """Checkpoint hook ``hook(path, state)``: push epoch checkpoints (and the run's files) to ``repo_id``."""
 
     def __init__(self, repo_id: str, paths: RunPaths, *, private: bool = True, every: int = 1,
-                 last_epoch: int | None = None, token: str | None = None, api=None):
+                 last_epoch: int | None = None, token: str | None = None, api=None, strategy: str = "full"):
         from huggingface_hub import HfApi
 
+        if strategy not in STRATEGIES:
+            raise ValueError(f"unknown upload strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
         self.repo_id = repo_id
+        self.strategy = strategy
         self.paths = paths
         self.private = private
         self.every = max(int(every), 1)
@@ -241,12 +325,15 @@ class HubUploader:
     def _stage(self, epoch: int, checkpoint: Path, state: dict) -> EpochPush:
         """Snapshot the epoch's files under a fresh staging folder, laid out as in the repo, ``push.json`` last."""
         staging = self.staging_root / f"ep{epoch:04d}-{secrets.token_hex(4)}"  # unique: never one being pushed
-        (staging / CHECKPOINTS_IN_REPO).mkdir(parents=True)
-        target = staging / checkpoint_in_repo(checkpoint.name)
-        try:
-            os.link(checkpoint, target)  # same inode: instant, and it survives the checkpoint's pruning
-        except OSError:
-            shutil.copy2(checkpoint, target)  # a file system without hard links
+        staging.mkdir(parents=True)
+        if self.strategy != "weights":
+            target = staging / checkpoint_in_repo(checkpoint.name)
+            target.parent.mkdir()
+            try:
+                os.link(checkpoint, target)  # same inode: instant, and it survives the checkpoint's pruning
+            except OSError:
+                shutil.copy2(checkpoint, target)  # a file system without hard links
+        write_epoch_weights(state, self.paths.config_name, staging, epoch)
         names = run_file_names(self.paths)
         for kind in ("log", "metrics"):
             source = getattr(self.paths, f"{kind}_file")
@@ -254,7 +341,7 @@ class HubUploader:
                 (staging / names[kind]).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(source, staging / names[kind])
         job = EpochPush(epoch, staging, checkpoint_in_repo(checkpoint.name), dict(state["config"]),
-                        list(state["history"]), parameter_counts(state["net"]))
+                        list(state["history"]), parameter_counts(state["net"]), self.strategy)
         write_text_atomic(staging / PUSH_FILE, json.dumps(job.record()) + "\n")
         return job
 
@@ -341,7 +428,8 @@ class HubUploader:
 
     def _card(self, job: EpochPush, link_base: str = ""):
         staged = set(self._staged_files(job))
-        return make_card(job.config, self.paths.config_name, job.history, self._in_repo | staged | {CARD_IN_REPO},
+        after = (self._in_repo - set(stale_checkpoints(self._in_repo, staged, job.strategy))) | staged
+        return make_card(job.config, self.paths.config_name, job.history, after | {CARD_IN_REPO},
                          job.parameters, self.repo_id, self.paths, link_base)
 
     def _push_with_retries(self, job: EpochPush) -> None:
@@ -385,9 +473,12 @@ class HubUploader:
             self._repo_ready = True
         write_model_card(self._card(job), job.staging / CARD_IN_REPO)
         files = self._staged_files(job)
-        info = push_files(self.api, self.repo_id, files, f"Epoch {job.epoch}: checkpoint, log, metrics, curves, "
-                          "model card", self.private, create=False)
+        stale = stale_checkpoints(self._in_repo, files, job.strategy)
+        what = "weights" if job.strategy == "weights" else "checkpoint, weights"
+        info = push_files(self.api, self.repo_id, files, f"Epoch {job.epoch}: {what}, log, metrics, curves, "
+                          "model card", self.private, create=False, delete=stale)
         job.commit = getattr(info, "oid", None)
+        self._in_repo.difference_update(stale)
         self._in_repo.update(files)
 
 
@@ -401,9 +492,11 @@ def hub_uploader_from_config(cfg, paths: RunPaths) -> HubUploader | None:
     if get_token() is None:
         logger.warning("Hub: no Hugging Face token (set HF_TOKEN or run 'hf auth login'): uploads to %s will fail; "
                        "training goes on and the checkpoints stay on disk", hf.REPO_ID)
-    logger.info("Hub: pushing epoch checkpoints to %s (every %d epoch(s) and the last, %s repo) in the background",
-                hub_url(hf.REPO_ID), hf.UPLOAD_EVERY, "private" if hf.PRIVATE else "public")
-    uploader = HubUploader(hf.REPO_ID, paths, private=hf.PRIVATE, every=hf.UPLOAD_EVERY, last_epoch=cfg.TRAIN.EPOCH)
+    logger.info("Hub: pushing epochs to %s (every %d epoch(s) and the last, %s repo, strategy %s: %s) in the "
+                "background", hub_url(hf.REPO_ID), hf.UPLOAD_EVERY, "private" if hf.PRIVATE else "public", hf.STRATEGY,
+                STRATEGY_TEXT[hf.STRATEGY])
+    uploader = HubUploader(hf.REPO_ID, paths, private=hf.PRIVATE, every=hf.UPLOAD_EVERY, last_epoch=cfg.TRAIN.EPOCH,
+                           strategy=hf.STRATEGY)
     uploader.push_staged()
     return uploader
 

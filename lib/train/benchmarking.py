@@ -38,7 +38,7 @@ def build_trainer(cfg: Config, config_name: str, save_dir: Path,
     """The trainer of ``cfg`` on ``device`` (model, optimiser, scheduler, scaler as ``run_training`` wires them),
     without a dataset: for ``train_step`` and checkpoints."""
     seed_everything(cfg.TRAIN.SEED)
-    net = build_seqtrack(cfg).to(device)
+    net = build_seqtrack(cfg, load_pretrained=False).to(device)  # speed does not depend on the start weights
     optimizer, lr_scheduler = build_optimizer(cfg, net, device)
     grad_scaler = torch.amp.GradScaler(device.type, enabled=False)
     trainer = LTRTrainer(build_actor(cfg, net), None, None, optimizer, lr_scheduler, grad_scaler, cfg,

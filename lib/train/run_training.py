@@ -17,6 +17,7 @@ from lib.checkpoint.run_lock import RunLock, check_writable
 from lib.config.seqtrack.config import Config, ConfigError
 from lib.hub.upload import hub_uploader_from_config, report_staged_without_uploads
 from lib.models.seqtrack import build_seqtrack
+from lib.models.seqtrack.seqtrack import fetch_pretrained
 from lib.runlog.records import MetricsWriter
 from lib.train.actors.seqtrack import build_actor
 from lib.train.data.builder import build_train_dataset, collate_frames_first
@@ -126,6 +127,8 @@ def _run(cfg, paths: RunPaths, resume, data_roots, restore_rng, dist_info, hooks
     if init and resume_path is not None:
         logger.info("MODEL.INIT_CHECKPOINT %s is ignored: the run resumes from %s with its own weights", init,
                     resume_path)
+    if resume_path is None and not init:
+        fetch_pretrained(cfg)  # MAE weights that cannot be had stop the run here, before the data is read
     dataset = build_train_dataset(cfg, data_roots=data_roots)
     # MAE weights only matter for a fresh start; a resume or a fine-tuning start overwrites them.
     net = build_seqtrack(cfg, load_pretrained=resume_path is None and not init).to(device)

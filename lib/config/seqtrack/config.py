@@ -46,8 +46,8 @@ def _declared() -> dict:
             "ENCODER": {
                 "TYPE": Key("vit_base_patch16", choices=ENCODER_TYPES, architecture=True),  # vit_base_patch16 | vit_large_patch16 | vit_small | vit_tiny | vit_mini
                 "DROP_PATH": Key(0.0, min=0, max=0.99),  # stochastic depth rate of the ViT blocks
-                "PRETRAIN_TYPE": Key("mae", choices=("mae", "scratch")),  # kind of weights in PRETRAINED_PATH (MAE: a dict with key 'model')
-                "PRETRAINED_PATH": "",  # local MAE checkpoint; empty = random init (a warning says so)
+                "PRETRAIN_TYPE": Key("mae", choices=("mae", "scratch")),  # kind of weights in PRETRAINED_PATH: 'mae', or 'scratch' (random init, no note)
+                "PRETRAINED_PATH": "",  # MAE weights: hf://timm/vit_base_patch16_224.mae (the paper's YAMLs; downloaded once), a local .pth / .safetensors, or '' = random init
                 "STRIDE": Key(16, **AT_LEAST_ONE, architecture=True),  # kept for the original's YAMLs; must equal PATCH_SIZE
                 "PATCH_SIZE": Key(16, **AT_LEAST_ONE, architecture=True),  # ViT patch size (16; 8 doubles the grid)
                 "USE_CHECKPOINT": False,  # activation checkpointing in the ViT blocks (saves memory)
@@ -93,6 +93,7 @@ def _declared() -> dict:
                 "REPO_ID": Key("", bookkeeping=True),  # Hugging Face Hub model repo for the checkpoints ('user/name'); empty = no upload
                 "PRIVATE": Key(True, bookkeeping=True),  # create the repo private when it does not exist
                 "UPLOAD": Key(True, bookkeeping=True),  # upload when REPO_ID is set (False keeps a REPO_ID for downloads only)
+                "STRATEGY": Key("full", choices=("full", "latest_full", "weights"), bookkeeping=True),  # training states pushed: 'full' every epoch's, 'latest_full' the latest only, 'weights' none (inference weights are pushed every epoch in all three)
                 "UPLOAD_EVERY": Key(1, **AT_LEAST_ONE, bookkeeping=True),  # upload every N-th epoch's checkpoint (the last epoch always)
             },
         },

@@ -1,5 +1,6 @@
 """SeqTrack: a ViT encoder and an autoregressive decoder that writes the target box as four tokens."""
 
+from lib.models.seqtrack.loading import load_pretrained
 from lib.models.seqtrack.seqtrack import (
     ENCODER_PREFIX,
     SeqTrack,
@@ -20,6 +21,7 @@ __all__ = [
     "ENCODER_PREFIX",
     "SeqTrack",
     "build_seqtrack",
+    "load_pretrained",
     "encoder_parameters",
     "non_encoder_parameters",
     "boxes_to_tokens",

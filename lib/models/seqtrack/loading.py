@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,3 +84,33 @@ def load_network(checkpoint: str | Path, config_name: str, device: str | torch.d
     epoch = state.get("epoch")
     logger.info("loaded the network weights of %s (epoch %s)", path, epoch)
     return LoadedNetwork(net, cfg, path, int(epoch) if isinstance(epoch, int) else None)
+
+
+def load_pretrained(name: str | Path, revision: str | None = None, device: str | torch.device = "cpu",
+                    config_name: str = "seqtrack_b256") -> torch.nn.Module:
+    """A trained SeqTrack, ready to track with (eval mode, no gradients), from wherever a checkpoint lives.
+
+    ``name``: a Hub model repo (``"user/seqtrack-b256"`` or ``"hf://user/seqtrack-b256"``: its latest
+    ``model.safetensors`` and ``config.json``; ``revision`` = a branch, tag or commit), an ``hf://`` file, or a
+    local file (``model.safetensors`` with its ``config.json``, a ``SEQTRACK_ep*.pth.tar`` of this project or of
+    the original code; ``config_name`` only for the original's files, which store no config). Downloads go to
+    the Hugging Face cache and are reused offline (``HF_HUB_OFFLINE=1``). For the tracker::
+
+        from lib.models.seqtrack import load_pretrained
+        from lib.test.tracker.seqtrack import SeqTrackTracker
+        net = load_pretrained("user/seqtrack-b256")
+        tracker = SeqTrackTracker(net, net.cfg)  # net.cfg: the config it was built from
+    """
+    from lib.checkpoint.io import local_checkpoint
+    from lib.hub.client import HF_SCHEME, parse_hub_path
+
+    text = str(name)
+    if not text.startswith(HF_SCHEME) and not Path(text).exists() and text.count("/") == 1:
+        text = HF_SCHEME + text  # 'user/repo': a Hub repo id
+    if revision is not None:
+        if not text.startswith(HF_SCHEME):
+            raise CheckpointError(f"a revision ({revision}) names a version of a Hub repo; {name} is a local file")
+        text = str(dataclasses.replace(parse_hub_path(text, allow_repo=True), revision=revision))
+    loaded = load_network(local_checkpoint(text), config_name, device)
+    loaded.net.cfg = loaded.cfg  # the config it was built from, for the tracker: SeqTrackTracker(net, net.cfg)
+    return loaded.net

@@ -1,4 +1,12 @@
-"""Loading MAE-pretrained ViT weights into the SeqTrack encoder, with the position grid resized to the crops."""
+"""Loading MAE-pretrained ViT weights into the SeqTrack encoder, with the position grid resized to the crops.
+
+``MODEL.ENCODER.PRETRAINED_PATH`` is a local file -- the original's ``mae_pretrain_vit_base.pth`` (a dict with
+key ``model``) or a safetensors file of timm's names -- or a Hub reference, ``hf://timm/vit_base_patch16_224.mae``
+(its ``model.safetensors``; ``@revision`` after the repo name pins a version), downloaded once into the Hugging
+Face cache and read from there afterwards, also offline (``HF_HUB_OFFLINE=1``). Both hold timm's parameter
+names, a 14 x 14 position grid and a class position; the class token and position are dropped and the grid
+resized to the crops. ``''`` starts the encoder from random weights, on purpose.
+"""
 
 from __future__ import annotations
 
@@ -74,11 +82,65 @@ def _check_keys(state: Mapping[str, torch.Tensor], body: VisionTransformer, path
         raise ModelConfigError(str(exc)) from None
 
 
-def read_mae_state(path: Path) -> Mapping[str, torch.Tensor]:
-    """The tensors of an MAE checkpoint (a dict with key ``model``, or a bare state_dict).
+MAE_WEIGHTS_FILE = "model.safetensors"  # the file of a Hub reference without one (timm's repos)
+MAE_LICENSE = "cc-by-nc-4.0"  # of the MAE weights (Meta's release, and timm's copies on the Hub)
 
-    Loaded with ``weights_only=True``: a file that asks to build anything but tensors is refused, never run.
+
+class PretrainedWeightsError(ModelConfigError):
+    """The MAE weights a config names cannot be had (not downloadable, not cached, not a file)."""
+
+
+def hub_reference(path: str) -> str | None:
+    """``'timm/vit_base_patch16_224.mae'`` for ``hf://timm/vit_base_patch16_224.mae[@rev][/file]``, else None."""
+    from lib.hub.client import is_hub_path, parse_hub_path
+
+    return parse_hub_path(path, allow_repo=True).repo_id if is_hub_path(path) else None
+
+
+def resolve_mae_weights(path: str) -> Path:
+    """The local file of ``MODEL.ENCODER.PRETRAINED_PATH`` (non-empty): the file itself, or a Hub reference
+    downloaded into (or found in) the Hugging Face cache. A reference that cannot be had is a
+    :class:`PretrainedWeightsError` naming it, the cache and the two ways out."""
+    from dataclasses import replace
+
+    from lib.hub.client import HubError, cache_dir, download, is_hub_path, parse_hub_path
+
+    if not is_hub_path(path):
+        file = Path(path).expanduser()
+        if not file.is_file():
+            raise PretrainedWeightsError(f"MAE weights not found at {file}; set MODEL.ENCODER.PRETRAINED_PATH to a "
+                                         f"local copy of mae_pretrain_vit_base.pth (or _large), to a Hub reference "
+                                         f"such as hf://timm/vit_base_patch16_224.mae, or to '' for random init")
+        return file
+    try:
+        reference = parse_hub_path(path, allow_repo=True)
+        if not reference.filename:
+            reference = replace(reference, filename=MAE_WEIGHTS_FILE)
+        return download(reference)
+    except HubError as exc:
+        raise PretrainedWeightsError(
+            f"cannot get the MAE weights {path} ({exc}). Once downloaded they are kept in the Hugging Face cache "
+            f"{cache_dir()} and used from there, also offline (HF_HUB_OFFLINE=1). Either set "
+            f"MODEL.ENCODER.PRETRAINED_PATH to a local copy (mae_pretrain_vit_base.pth, or a timm model.safetensors), "
+            f"or to '' to start the encoder from random weights on purpose") from None
+
+
+def read_mae_state(path: Path) -> Mapping[str, torch.Tensor]:
+    """The tensors of an MAE checkpoint: a safetensors file, or a torch file (a dict with key ``model``, or a
+    bare state_dict).
+
+    Torch files are loaded with ``weights_only=True``: a file that asks to build anything but tensors is refused,
+    never run; safetensors files hold nothing but tensors.
     """
+    if str(path).endswith(".safetensors"):
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+
+        try:
+            return load_file(str(path))
+        except (SafetensorError, OSError) as exc:
+            raise ModelConfigError(f"MODEL.ENCODER.PRETRAINED_PATH {path} is not a readable safetensors file "
+                                   f"({exc}); download it again") from None
     try:
         checkpoint = weights_only_load(path)
     except Exception as exc:  # torch raises several types for foreign, truncated or unsafe files
@@ -97,18 +159,15 @@ def load_pretrained_encoder(body: VisionTransformer, path: str, pretrain_type: s
         logger.info("MODEL.ENCODER.PRETRAIN_TYPE is 'scratch': the encoder starts from random init")
         return
     if not path:
-        logger.warning("MODEL.ENCODER.PRETRAINED_PATH is empty: the encoder starts from RANDOM init, not MAE "
-                       "weights; set it to a local mae_pretrain_vit_base.pth (or _large) to train as the paper did")
+        logger.warning("MODEL.ENCODER.PRETRAINED_PATH is '': the encoder starts from RANDOM init, not MAE weights "
+                       "(the paper's configs start from hf://timm/vit_base_patch16_224.mae, or _large)")
         return
     if pretrain_type != "mae":
         raise ModelConfigError(f"MODEL.ENCODER.PRETRAIN_TYPE {pretrain_type!r} is not supported; use 'mae' or "
                                f"'scratch'")
-    file = Path(path).expanduser()
-    if not file.is_file():
-        raise FileNotFoundError(f"MAE weights not found at {file}; set MODEL.ENCODER.PRETRAINED_PATH to a local "
-                                f"copy of mae_pretrain_vit_base.pth (or _large), or to '' for random init")
+    file = resolve_mae_weights(path)
     state = adapt_mae_state(read_mae_state(file), body)
     _check_keys(state, body, file)
     body.load_state_dict(state, strict=True)
     logger.info("loaded MAE encoder weights from %s (%d tensors; positions resized to search %s and template %s)",
-                file, len(state), body.search_grid, body.template_grid)
+                path if str(path) != str(file) else file, len(state), body.search_grid, body.template_grid)

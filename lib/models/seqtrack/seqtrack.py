@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -12,7 +13,7 @@ from torch import nn
 from lib.models.seqtrack.decoder import SeqTrackDecoder
 from lib.models.seqtrack.errors import ModelConfigError
 from lib.models.seqtrack.onednn_linear import use_cpu_linear_kernel
-from lib.models.seqtrack.pretrained import load_pretrained_encoder
+from lib.models.seqtrack.pretrained import load_pretrained_encoder, resolve_mae_weights
 from lib.models.seqtrack.tokens import NUM_COORDINATES, SEQUENCE_LENGTH, start_token, tokens_to_boxes, vocab_size
 from lib.models.seqtrack.vit import Encoder, build_vit
 
@@ -128,6 +129,16 @@ def non_encoder_parameters(model: nn.Module) -> Iterator[nn.Parameter]:
 def _unwrap(model: nn.Module) -> nn.Module:
     """The SeqTrack inside a DistributedDataParallel (``.module``), or the model itself."""
     return getattr(model, "module", model)
+
+
+def fetch_pretrained(cfg) -> Path | None:
+    """The local file of the config's MAE weights, downloaded into the Hub cache if need be -- before anything
+    else is built, so that weights that cannot be had stop a run at once (``PretrainedWeightsError``, naming
+    the reference, the cache and the ways out). None when the encoder starts from random weights."""
+    enc = cfg.MODEL.ENCODER
+    if enc.PRETRAIN_TYPE != "mae" or not enc.PRETRAINED_PATH:
+        return None
+    return resolve_mae_weights(enc.PRETRAINED_PATH)
 
 
 def build_seqtrack(cfg, load_pretrained: bool = True) -> SeqTrack:

@@ -39,7 +39,6 @@ from lib.data.benchmarks.registry import Benchmark
 from lib.data.benchmarks.sequence import TestSequence
 from lib.data.errors import DatasetError
 from lib.data.frames import decode_frame
-from lib.data.local_settings import read_local_settings
 from lib.models.seqtrack.loading import LoadedNetwork, load_network
 from lib.test.tracker.seqtrack import SeqTrackTracker, TrackerParams
 from lib.utils.atomic_files import write_text_atomic
@@ -83,17 +82,6 @@ def file_sha256(path: str | Path) -> str:
 
 
 # ----------------------------------------------------------------------------------------------- results
-def resolve_results_dir(explicit: str | None, save_dir: str | Path) -> Path:
-    """Tracking results root: ``explicit``, then local_settings.yaml's ``results_dir``, then
-    ``<save_dir>/test/tracking_results``."""
-    if explicit:
-        return Path(explicit)
-    settings = read_local_settings()
-    if settings.get("results_dir"):
-        return Path(settings["results_dir"])
-    return Path(save_dir) / "test" / "tracking_results"
-
-
 def run_results_dir(results_dir: str | Path, config_name: str, epoch: int | None = None) -> Path:
     """``<results_dir>/seqtrack/<config>``, or ``.../<config>_ep%04d`` for an explicitly chosen epoch."""
     name = config_name if epoch is None else f"{config_name}_ep{epoch:04d}"
@@ -336,7 +324,7 @@ def run_dataset(loaded: LoadedNetwork, config_name: str, benchmark: Benchmark, s
     root, out_dir = Path(root), Path(out_dir)
     dataset_key = benchmark.config_key
     TrackerParams.from_config(loaded.cfg, dataset_key)  # a config that does not fit fails before any work
-    info = {"tracker": TRACKER_NAME, "config": config_name, "checkpoint": str(loaded.checkpoint.resolve()),
+    info = {"tracker": TRACKER_NAME, "config": config_name, "checkpoint": str(loaded.checkpoint.absolute()),
             "epoch": loaded.epoch, "checkpoint_sha256": file_sha256(loaded.checkpoint), "dataset": benchmark.name,
             "format": RESULT_FORMATS[float_results]}
     check_run_info(out_dir, info, overwrite)
