@@ -1,5 +1,6 @@
 """Measure what a full training checkpoint costs: its size, the time to write it (atomic save with fsync) and to
-read it back (weights_only load), and the write time as a share of one epoch of training.
+read it back (weights_only load), and the write time as a share of one epoch of training; and the size and
+write time of the inference weights (model.safetensors + config.json) that every Hub push adds.
 
 The checkpoint is built the way the trainer builds it: the config's model, its AdamW optimizer after one real
 training step (so the optimizer holds exp_avg and exp_avg_sq, about twice the model again), the StepLR
@@ -111,14 +112,15 @@ def benchmark_config(name: str, repeats: int, epoch_seconds: float | None, steps
 
 def format_table(results: list[dict]) -> str:
     header = (f"{'config':<16} {'params':>11} {'size MiB':>9} {'net+optim MiB':>14} {'save s med/min':>15} "
-              f"{'load s med/min':>15} {'epoch s':>10} {'save/epoch':>10}")
+              f"{'load s med/min':>15} {'epoch s':>10} {'save/epoch':>10} {'weights MiB / s':>16}")
     lines = [header, "-" * len(header)]
     for r in results:
         mark = "*" if r["epoch_seconds_source"].startswith("extrapolated") else ""
         lines.append(f"{r['config']:<16} {r['parameters']:>11,} {r['size_mb']:>9.1f} "
                      f"{r['net_mb']:>6.1f}+{r['optimizer_mb']:<7.1f} "
                      f"{r['save_s']:>7.3f}/{r['save_min_s']:<7.3f} {r['load_s']:>7.3f}/{r['load_min_s']:<7.3f} "
-                     f"{r['epoch_seconds']:>9.1f}{mark or ' '} {100 * r['save_share_of_epoch']:>9.3f}%")
+                     f"{r['epoch_seconds']:>9.1f}{mark or ' '} {100 * r['save_share_of_epoch']:>9.3f}% "
+                     f"{r['weights_mb']:>8.1f} / {r['weights_save_s']:<5.2f}")
     for r in results:
         lines.append(f"{r['config']}: epoch time {r['epoch_seconds_source']}")
     return "\n".join(lines)

@@ -21,7 +21,7 @@ def test_tiny_benchmark_reports_positive_times_size_and_share(tmp_path, capsys):
                            "--dir", str(tmp_path), "--out", str(out)])
     assert code == 0
     (result,) = json.loads(out.read_text())["results"]
-    for key in ("save_s", "load_s", "size_mb", "save_share_of_epoch"):
+    for key in ("save_s", "load_s", "size_mb", "save_share_of_epoch", "weights_mb", "weights_save_s"):
         value = result[key]
         assert isinstance(value, float) and math.isfinite(value) and value > 0, (key, value)
     assert result["save_share_of_epoch"] == pytest.approx(result["save_s"] / 10)
@@ -29,7 +29,8 @@ def test_tiny_benchmark_reports_positive_times_size_and_share(tmp_path, capsys):
     # One AdamW step has run: exp_avg and exp_avg_sq make the optimizer state twice the model.
     assert result["optimizer_mb"] == pytest.approx(2 * result["net_mb"], rel=0.01)
     assert result["size_mb"] >= result["net_mb"] + result["optimizer_mb"]
-    assert [p.name for p in tmp_path.iterdir()] == ["bench.json"]  # the checkpoints were removed
+    assert result["weights_mb"] == pytest.approx(result["net_mb"], rel=0.01)  # the network only: a third of it
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["bench.json"]  # written files removed
     assert "seqtrack_tiny" in capsys.readouterr().out
 
 

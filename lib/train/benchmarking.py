@@ -12,6 +12,7 @@ import torch
 from lib.checkpoint.checkpointer import TrainingPosition
 from lib.checkpoint.io import CheckpointError, checkpoint_name, load_checkpoint, save_atomic
 from lib.checkpoint.paths import RunPaths
+from lib.checkpoint.weights_files import weights_config, write_weights
 from lib.config.seqtrack.config import Config
 from lib.models.seqtrack import build_seqtrack
 from lib.train.actors.seqtrack import build_actor
@@ -77,7 +78,16 @@ def time_save_and_load(trainer: LTRTrainer, repeats: int) -> dict:
         del loaded
     size_mb = path.stat().st_size / 2**20
     path.unlink()
+    weights_seconds = []  # the inference weights every Hub push also writes (model.safetensors + config.json)
+    for _ in range(repeats):
+        start = time.perf_counter()
+        written = write_weights(path.parent / "weights", state["net"], weights_config(state["config"], "bench", 1))
+        weights_seconds.append(time.perf_counter() - start)
+    weights_mb = written[0].stat().st_size / 2**20
+    for file in written:
+        file.unlink()
     return {"size_mb": size_mb, "net_mb": tensor_mb(state["net"]), "optimizer_mb": tensor_mb(state["optimizer"]),
+            "weights_mb": weights_mb, "weights_save_s": statistics.median(weights_seconds),
             "state_dict_s": state_seconds,
             "save_s": statistics.median(save_seconds), "save_min_s": min(save_seconds), "save_all_s": save_seconds,
             "load_s": statistics.median(load_seconds), "load_min_s": min(load_seconds), "load_all_s": load_seconds}
