@@ -4,7 +4,7 @@ parameter names) next to a ``config.json`` that says how to rebuild it.
 ``config.json`` holds ``seqtrack_weights`` (this format's version), ``config_name``, ``config`` (the resolved
 config the network was built from), ``classes`` (the LaSOT classes it was trained on; [] = all), ``epoch``
 (epochs completed) and ``base_model`` (the MAE weights the encoder started from, where they came from the Hub).
-A pair is what someone who only tracks downloads: a tenth of a full training state, and no pickle at all.
+A pair is what someone who only tracks downloads: a third of a full training state (no optimiser), and no pickle.
 """
 
 from __future__ import annotations
