@@ -14,7 +14,6 @@ import statistics
 import sys
 import tempfile
 import time
-from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
 
@@ -258,10 +257,9 @@ def measure_step(name: str, root: Path, device: torch.device, sizes: Sizes, batc
     base = _config(name)
     batch_size = batch_size or (base.TRAIN.BATCH_SIZE if device.type == "cuda" else CPU_STEP_BATCH)
     host_batch = _real_batch(name, root, batch_size)
-    modes = [("fp32", {})]
+    modes = [("fp32", {}), ("bf16", {"TRAIN.AMP": True})]
     if device.type == "cuda":
-        modes += [("bf16", {"TRAIN.AMP": True}),
-                  ("fp32 deterministic " + ("off" if base.TRAIN.DETERMINISTIC else "on"),
+        modes += [("fp32 deterministic " + ("off" if base.TRAIN.DETERMINISTIC else "on"),
                    {"TRAIN.DETERMINISTIC": not base.TRAIN.DETERMINISTIC})]
     results = {"batch_size": batch_size, "modes": {}}
     fp32_trainer = None
@@ -271,7 +269,11 @@ def measure_step(name: str, root: Path, device: torch.device, sizes: Sizes, batc
         trainer = build_trainer(cfg, name, work_dir, device)
         net, optimizer = trainer.net, trainer.optimizer
         batch = {k: v.to(device) if torch.is_tensor(v) else v for k, v in host_batch.items()}
-        autocast = torch.autocast("cuda", dtype=torch.bfloat16) if trainer.amp else nullcontext()
+        if mode == "bf16" and not trainer.precision.bf16:
+            results["modes"][mode] = {"skipped": trainer.precision.reason}
+            print(f"step {name} bf16: skipped ({trainer.precision.reason})", flush=True)
+            continue
+        autocast = trainer.precision.autocast()
         if "flops_per_sample" not in results:
             results["flops_per_sample"] = training_flops(net, batch, cfg) / batch_size
         full = partial(trainer.train_step, host_batch)  # the trainer moves the batch itself

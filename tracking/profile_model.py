@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="load these weights: a file, hf://<user>/<repo>[@revision] (its latest model.safetensors) "
                              "or an hf:// file (default: random init)")
     parser.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (default: %(default)s)")
+    parser.add_argument("--amp", action="store_true",
+                        help="also time the tracker in bf16 (autocast) where the device computes it natively "
+                             "(CUDA; CPUs with AVX512-BF16, AMX or Arm BF16); default fp32 only")
     parser.add_argument("--frames", type=int, default=20,
                         help="frames of the synthetic sequence per timing (default: %(default)s; b256 on a CPU: 5)")
     parser.add_argument("--warmup", type=int, default=2, help="frames tracked before timing (default: %(default)s)")
@@ -128,6 +131,7 @@ def main(argv: list | None = None) -> int:
     from lib.config.seqtrack.config import ConfigError
     from lib.test.tracker.seqtrack import SeqTrackTracker
     from lib.utils.device import resolve_device
+    from lib.utils.precision import resolve_precision
 
     try:
         width, height = (int(v) for v in args.image_size.lower().split("x"))
@@ -150,13 +154,23 @@ def main(argv: list | None = None) -> int:
           f"(without cache {flops['decoder_uncached'] / 1e9:.4f}), total "
           f"{(flops['encoder'] + flops['decoder_cached']) / 1e9:.3f}")
     images, first_box = synthetic_sequence(1 + args.warmup + args.frames, width, height)
-    best = {True: 0.0, False: 0.0}
-    for _ in range(args.repeats):  # alternate the two modes so that a busy machine slows both alike
-        for use_cache in best:
-            tracker = SeqTrackTracker(net, cfg, device, use_cache=use_cache)
-            best[use_cache] = max(best[use_cache], tracking_fps(tracker, images, first_box, args.warmup))
-    print(f"tracking FPS ({args.frames} frames of {width}x{height}, best of {args.repeats}): with the decoder "
-          f"cache {best[True]:.2f}, without {best[False]:.2f}")
+    precisions = [resolve_precision(False, device)]
+    if args.amp:
+        bf16 = resolve_precision(True, device, "--amp")
+        precisions += [bf16] if bf16.bf16 else []
+    best = {(p.name, cache): 0.0 for p in precisions for cache in (True, False)}
+    for _ in range(args.repeats):  # alternate the modes so that a busy machine slows them alike
+        for precision in precisions:
+            for use_cache in (True, False):
+                tracker = SeqTrackTracker(net, cfg, device, use_cache=use_cache, precision=precision)
+                key = (precision.name, use_cache)
+                best[key] = max(best[key], tracking_fps(tracker, images, first_box, args.warmup))
+    for precision in precisions:
+        name = precision.name
+        print(f"tracking FPS {name} ({args.frames} frames of {width}x{height}, best of {args.repeats}): with the "
+              f"decoder cache {best[(name, True)]:.2f}, without {best[(name, False)]:.2f}")
+    if len(precisions) == 2:
+        print(f"bf16 / fp32 with the decoder cache: {best[('bf16', True)] / best[('fp32', True)]:.2f}x")
     return 0
 
 

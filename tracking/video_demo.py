@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--dataset_name", default="lasot",
                         help="whose TEST.UPDATE_INTERVALS / UPDATE_THRESHOLD to use (default: %(default)s)")
     parser.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (default: %(default)s)")
+    parser.add_argument("--amp", action="store_true",
+                        help="track in bf16 (autocast) where the device computes it natively (CUDA; CPUs with "
+                             "AVX512-BF16, AMX or Arm BF16); default fp32")
     return parser
 
 
@@ -192,6 +195,7 @@ def main(argv: list | None = None) -> int:
     from lib.test.tracker.seqtrack import SeqTrackTracker
     from lib.utils.device import resolve_device
     from lib.utils.logging_setup import setup_logging
+    from lib.utils.precision import resolve_precision
 
     setup_logging()
     try:
@@ -199,7 +203,8 @@ def main(argv: list | None = None) -> int:
         device = resolve_device(args.device)
         checkpoint = resolve_checkpoint(args.tracker_param, args.checkpoint, args.epoch, args.save_dir)
         loaded = load_network(checkpoint, args.tracker_param, device)
-        tracker = SeqTrackTracker(loaded.net, loaded.cfg, device, args.dataset_name.upper())
+        precision = resolve_precision(args.amp or bool(loaded.cfg.TEST.AMP), device, "--amp")
+        tracker = SeqTrackTracker(loaded.net, loaded.cfg, device, args.dataset_name.upper(), precision=precision)
         out_dir = Path(args.out) if args.out else Path(args.save_dir) / "video_demo" / Path(args.input).stem
         out_dir.mkdir(parents=True, exist_ok=True)
         output = AnnotatedOutput(out_dir, args.save_frames, args.fps or fps or 30.0)

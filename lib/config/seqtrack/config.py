@@ -65,7 +65,8 @@ def _declared() -> dict:
             "WEIGHT_DECAY": Key(0.0001, **NON_NEGATIVE),  # AdamW weight decay
             "EPOCH": Key(500, **AT_LEAST_ONE, bookkeeping=True),  # number of epochs
             "LR_DROP_EPOCH": Key(400, **AT_LEAST_ONE),  # StepLR step size in epochs
-            "BATCH_SIZE": Key(16, **AT_LEAST_ONE),  # samples per batch per process
+            "BATCH_SIZE": Key(16, **AT_LEAST_ONE),  # samples per batch per process (per micro-batch with ACCUM_STEPS)
+            "ACCUM_STEPS": Key(1, **AT_LEAST_ONE),  # micro-batches of BATCH_SIZE whose gradients make one optimizer step (effective batch = BATCH_SIZE x processes x this)
             "NUM_WORKER": Key(8, **NON_NEGATIVE, bookkeeping=True),  # DataLoader worker processes per training process
             "OPTIMIZER": Key("ADAMW", choices=("ADAMW",)),  # only ADAMW is built
             "ENCODER_MULTIPLIER": Key(0.1, **NON_NEGATIVE),  # encoder learning rate = LR x this
@@ -79,7 +80,7 @@ def _declared() -> dict:
             "SEED": Key(42, min=0, max=SEED_MAX),  # base seed of the run
             "SEED_MODE": Key("epoch", choices=("epoch", "fixed")),  # 'epoch': seed of epoch e derived from (SEED, e); 'fixed': SEED every epoch
             "DETERMINISTIC": True,  # deterministic algorithms (cuDNN, cuBLAS) for exact reproducibility
-            "AMP": False,  # bf16 autocast (CUDA only; ignored with a warning on the CPU)
+            "AMP": False,  # bf16 autocast: on CUDA, and on CPUs with native bf16 (AVX512-BF16, AMX, Arm BF16); fp32 with a warning elsewhere
             "COMPILE": False,  # torch.compile the network (first steps compile; CUDA mostly; needs a C++ compiler on CPU)
             "DEVICE": Key("auto", pattern=r"auto|cpu|cuda(:\d+)?", pattern_text="auto, cpu, cuda or cuda:N"),  # auto | cpu | cuda | cuda:N
             "RESUME_PATH": Key("", bookkeeping=True),  # checkpoint to resume from; 'auto' = newest valid one of this run
@@ -142,6 +143,7 @@ def _declared() -> dict:
             "EPOCH": Key(500, **AT_LEAST_ONE, bookkeeping=True),  # checkpoint epoch the tracker loads
             "WINDOW": True,  # Hanning window on the cx, cy token distributions
             "NUM_TEMPLATES": Key(2, **AT_LEAST_ONE),  # templates the tracker keeps
+            "AMP": False,  # bf16 autocast in the tracker (as TRAIN.AMP; off by default: the original tracks in fp32)
             "UPDATE_INTERVALS": {  # frames between template updates, per benchmark
                 "LASOT": Key([450], **AT_LEAST_ONE),  # LaSOT
                 "GOT10K_TEST": Key([200], **AT_LEAST_ONE),  # GOT-10k test

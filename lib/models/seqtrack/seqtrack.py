@@ -85,7 +85,7 @@ class SeqTrack(nn.Module):
             hidden = self.decoder(seq[:, -1:], memory, self.pos_embed, cache)  # only the newest token
         else:
             hidden = self.decoder(seq, memory, self.pos_embed)  # the whole prefix again, as the original
-        return self.vocab_embed(hidden[:, -1]).softmax(dim=-1)
+        return self.vocab_embed(hidden[:, -1]).float().softmax(dim=-1)  # fp32 even under bf16 autocast
 
     @torch.no_grad()
     def inference(self, memory: torch.Tensor, window: bool = False,
@@ -102,7 +102,7 @@ class SeqTrack(nn.Module):
         """
         batch = memory.shape[0]
         seq = torch.full((batch, 1), start_token(self.bins), dtype=torch.long, device=memory.device)
-        hann = torch.hann_window(self.bins, periodic=False, dtype=memory.dtype, device=memory.device)
+        hann = torch.hann_window(self.bins, periodic=False, dtype=torch.float32, device=memory.device)
         cache = self.decoder.new_cache() if use_cache else None
         chosen = []
         for step in range(NUM_COORDINATES):

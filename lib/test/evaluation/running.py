@@ -43,6 +43,7 @@ from lib.models.seqtrack.loading import LoadedNetwork, load_network
 from lib.test.tracker.seqtrack import SeqTrackTracker, TrackerParams
 from lib.utils.atomic_files import write_text_atomic
 from lib.utils.logging_setup import format_hms
+from lib.utils.precision import resolve_precision
 
 logger = logging.getLogger(__name__)
 
@@ -178,6 +179,9 @@ def _results_differ(previous: dict, info: dict) -> str | None:
                 f"this run uses {info['checkpoint']}")
     if previous.get("format", info["format"]) != info["format"]:  # older folders record no format of their own
         return f"results written as '{previous.get('format')}'; this run writes '{info['format']}'"
+    if previous.get("precision", "fp32") != info.get("precision", "fp32"):  # older folders: fp32, the only one
+        return (f"results tracked in {previous.get('precision', 'fp32')}; this run tracks in "
+                f"{info.get('precision', 'fp32')}")
     return None
 
 
@@ -238,6 +242,11 @@ class RunSpec:
     use_cache: bool
     out_dir: str
     float_results: bool = False
+    amp: bool = False  # bf16 autocast (TEST.AMP / --amp) where the device computes bf16 natively
+
+    def tracker(self, loaded: LoadedNetwork) -> SeqTrackTracker:
+        precision = resolve_precision(self.amp, self.device, "TEST.AMP / --amp")
+        return SeqTrackTracker(loaded.net, loaded.cfg, self.device, self.dataset_name, self.use_cache, precision)
 
 
 @dataclass(frozen=True)
@@ -275,14 +284,14 @@ def _worker_run(spec: RunSpec, sequence: TestSequence) -> SequenceOutcome:
     if _worker_tracker is None:
         torch.set_num_threads(1)
         loaded = load_network(spec.checkpoint, spec.config_name, spec.device)
-        _worker_tracker = SeqTrackTracker(loaded.net, loaded.cfg, spec.device, spec.dataset_name, spec.use_cache)
+        _worker_tracker = spec.tracker(loaded)
     return _run_one(_worker_tracker, sequence, spec)
 
 
 def _outcomes(loaded: LoadedNetwork, spec: RunSpec, todo: Sequence[TestSequence], threads: int):
     """Yield one SequenceOutcome per sequence, in process (threads <= 1) or from ``threads`` worker processes."""
     if threads <= 1 or len(todo) <= 1:
-        tracker = SeqTrackTracker(loaded.net, loaded.cfg, spec.device, spec.dataset_name, spec.use_cache)
+        tracker = spec.tracker(loaded)
         for sequence in todo:
             yield _run_one(tracker, sequence, spec)
         return
@@ -314,9 +323,10 @@ def _select(benchmark: Benchmark, sequence_names: Sequence[str], root: Path, out
 def run_dataset(loaded: LoadedNetwork, config_name: str, benchmark: Benchmark, sequence_names: Sequence[str],
                 root: str | Path, out_dir: str | Path, threads: int = 0, device: str | torch.device = "cpu",
                 overwrite: bool = False, use_cache: bool = True, on_progress: Callable[[str], None] | None = None,
-                float_results: bool = False) -> RunReport:
+                float_results: bool = False, amp: bool = False) -> RunReport:
     """Track every sequence of ``sequence_names`` (of ``benchmark``, under ``root``) not yet done and write its
-    results into ``out_dir`` (integer boxes as the original writes them, or 3 decimals with ``float_results``).
+    results into ``out_dir`` (integer boxes as the original writes them, or 3 decimals with ``float_results``),
+    in fp32 or, with ``amp``, in bf16 where the device computes it natively (the folder records which).
 
     Sequences that cannot be read are reported in ``RunReport.failed`` (and logged), the others still run.
     One progress line per sequence goes to ``logging`` (or ``on_progress``): its tracker FPS and the ETA.
@@ -324,16 +334,17 @@ def run_dataset(loaded: LoadedNetwork, config_name: str, benchmark: Benchmark, s
     root, out_dir = Path(root), Path(out_dir)
     dataset_key = benchmark.config_key
     TrackerParams.from_config(loaded.cfg, dataset_key)  # a config that does not fit fails before any work
+    precision = resolve_precision(amp, device, "TEST.AMP / --amp")
     info = {"tracker": TRACKER_NAME, "config": config_name, "checkpoint": str(loaded.checkpoint.absolute()),
             "epoch": loaded.epoch, "checkpoint_sha256": file_sha256(loaded.checkpoint), "dataset": benchmark.name,
-            "format": RESULT_FORMATS[float_results]}
+            "format": RESULT_FORMATS[float_results], "precision": precision.name}
     check_run_info(out_dir, info, overwrite)
     report = RunReport(out_dir)
     todo = _select(benchmark, sequence_names, root, out_dir, overwrite, report)
     if report.skipped:
         logger.info("%d sequence(s) already done in %s: skipped", len(report.skipped), out_dir)
     spec = RunSpec(str(loaded.checkpoint), config_name, str(device), dataset_key, use_cache, str(out_dir),
-                   float_results)
+                   float_results, amp)
     total_frames, done_frames, start = sum(len(s) for s in todo), 0, time.perf_counter()
     say = on_progress or logger.info
     for count, outcome in enumerate(_outcomes(loaded, spec, todo, threads), start=1):

@@ -17,6 +17,7 @@ the threshold of 0.6 only reads like a probability. The confidence the tracker r
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from lib.config.seqtrack.config import ConfigError
 from lib.data.benchmarks.registry import BENCHMARKS
 from lib.utils.box_ops import seq_format_to_cxcywh
 from lib.utils.crop import CropWindow, crop_box_to_frame, crop_image, crop_window
+from lib.utils.precision import Precision
 
 UPDATE_SCORE_SCALE = 10.0  # the original's factor between the confidence sum and the update threshold
 CLIP_MARGIN = 10  # pixels: a box keeps at least this much of itself (and this size) inside the frame
@@ -126,10 +128,16 @@ class SeqTrackTracker:
     """Track one target through a sequence: :meth:`initialize` on the first frame, then :meth:`track`."""
 
     def __init__(self, net: torch.nn.Module, cfg, device: str | torch.device = "cpu", dataset_name: str = "LASOT",
-                 use_cache: bool = True):
+                 use_cache: bool = True, precision: Precision | None = None):
         self.params = TrackerParams.from_config(cfg, dataset_name)
         self.device = torch.device(device)
+        # fp32 unless asked (TEST.AMP / --amp): the original's evaluation is fp32
+        self.precision = precision or Precision("fp32", self.device.type, "TEST.AMP is off")
         self.net = net.to(self.device).eval()
+        if self.precision.bf16:
+            # A bf16 copy of the weights, made once: autocast would otherwise cast every weight at every frame
+            # (the tracker's weights need no gradient, so autocast does not keep the casts).
+            self.net = copy.deepcopy(self.net).to(torch.bfloat16)
         self.use_cache = use_cache  # False = recompute the whole prefix at each decoding step (for profiling)
         self.templates = None  # (T, 1, 3, S, S) normalised crops; index 0 = first frame, never replaced
         self.state = None  # the current box, xywh frame pixels
@@ -172,8 +180,9 @@ class SeqTrackTracker:
         self.frame_id += 1
         height, width = image.shape[:2]
         search, window = self._crop(image, self.state, p.search_factor, p.search_size)
-        memory = self.net.encode(self.templates, search)  # (1, N, hidden)
-        boxes, confidence = self.net.inference(memory, window=p.window, use_cache=self.use_cache)
+        with self.precision.autocast():
+            memory = self.net.encode(self.templates, search)  # (1, N, hidden)
+            boxes, confidence = self.net.inference(memory, window=p.window, use_cache=self.use_cache)
         frame_box = crop_to_frame_box(boxes[0].cpu(), p.seq_format, window, p.search_size)
         self.state = clip_box(frame_box, height, width)
         confidence = float(confidence[0])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from lib.config.seqtrack.config import ConfigError
 from lib.train.trainers.progress import ProgressClock, StatMeter, format_stats
 from lib.utils.logging_setup import format_hms
 from lib.utils.malloc_tuning import keep_freed_memory
+from lib.utils.precision import resolve_precision
 from lib.utils.seeding import derive_epoch_seed, seed_everything
 
 logger = logging.getLogger(__name__)
@@ -92,9 +92,8 @@ class LTRTrainer:
         self.tb_writer = tb_writer  # rank 0 only
         self.after_epoch = after_epoch  # rank 0 callback(trainer), e.g. to draw the curves
         self.meter = StatMeter(device)
-        self.amp = bool(cfg.TRAIN.AMP) and device.type == "cuda"
-        if cfg.TRAIN.AMP and not self.amp:
-            logger.warning("TRAIN.AMP is on but the device is %s: training in fp32 (AMP is CUDA only)", device)
+        self.precision = resolve_precision(bool(cfg.TRAIN.AMP), device)
+        logger.info("Precision: %s (%s)", self.precision.name, self.precision.reason)
         train = cfg.TRAIN
         self.batch_size = train.BATCH_SIZE
         self.global_batch = train.BATCH_SIZE * dist_info.world_size
@@ -195,8 +194,7 @@ class LTRTrainer:
 
     def train_step(self, batch: dict) -> None:
         batch = {k: v.to(self.device, non_blocking=True) if torch.is_tensor(v) else v for k, v in batch.items()}
-        autocast = torch.autocast("cuda", dtype=torch.bfloat16) if self.amp else nullcontext()
-        with autocast:
+        with self.precision.autocast():
             loss, stats = self.actor(batch)
         self.optimizer.zero_grad(set_to_none=True)
         self.grad_scaler.scale(loss).backward()
