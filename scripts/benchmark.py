@@ -35,6 +35,7 @@ from lib.train.data.collate import collate_frames_first
 from lib.utils.box_ops import box_xywh_to_xyxy, xyxy_to_seq_format
 from lib.utils.device import resolve_device
 from lib.utils.malloc_tuning import keep_freed_memory
+from lib.utils.precision import resolve_precision
 from lib.utils.seeding import configure_determinism
 from lib.utils.stage_timer import StageTimer
 
@@ -292,6 +293,9 @@ def measure_step(name: str, root: Path, device: torch.device, sizes: Sizes, batc
             fp32_trainer = trainer
         print(f"step {name} {mode}: full {full_rate:.3f} samples/s, bare {bare_rate:.3f}", flush=True)
     configure_determinism(base.TRAIN.DETERMINISTIC, device)
+    bf16 = results["modes"].get("bf16", {})
+    if "full_samples_per_s" in bf16:
+        results["bf16_over_fp32"] = bf16["full_samples_per_s"] / results["modes"]["fp32"]["full_samples_per_s"]
     return results, fp32_trainer
 
 
@@ -299,7 +303,8 @@ def measure_step(name: str, root: Path, device: torch.device, sizes: Sizes, batc
 
 
 def measure_track(name: str, root: Path, device: torch.device, sizes: Sizes, net=None) -> dict:
-    """Tracker frames/s on a generated 1280x720 sequence (decoded beforehand), with and without the cache."""
+    """Tracker frames/s on a generated 1280x720 sequence (decoded beforehand), with and without the decoder cache,
+    in fp32 and, where the device computes it natively, in bf16 (TEST.AMP)."""
     cfg = _config(name)
     if net is None:
         torch.manual_seed(0)
@@ -311,19 +316,30 @@ def measure_track(name: str, root: Path, device: torch.device, sizes: Sizes, net
     first_box = [float(v) for v in (sequence / "groundtruth.txt").read_text().splitlines()[0].split(",")]
     frames = [opencv_loader(p) for p in sorted(str(p) for p in (sequence / "img").glob("*.jpg"))]
     frames = (frames * (2 + sizes.track_frames // len(frames)))[:2 + sizes.track_frames]
-    rates = {"with_cache": [], "without_cache": []}
+    precisions = [resolve_precision(False, device)]
+    bf16 = resolve_precision(True, device, "bf16 tracking")
+    precisions += [bf16] if bf16.bf16 else []
+    rates = {(p.name, cache): [] for p in precisions for cache in ("with_cache", "without_cache")}
     for _ in range(1 if sizes.quick else 2):  # alternate the modes
-        for key in rates:
-            tracker = SeqTrackTracker(net, cfg, device, use_cache=key == "with_cache")
-            tracker.initialize(frames[0], first_box)
-            tracker.track(frames[1])  # warm-up
-            _sync(device)
-            start = time.perf_counter()
-            for frame in frames[2:]:
-                tracker.track(frame)
-            _sync(device)
-            rates[key].append(len(frames[2:]) / (time.perf_counter() - start))
-    return {f"fps_{key}": max(values) for key, values in rates.items()} | {"frames": len(frames) - 2}
+        for precision in precisions:
+            for cache in ("with_cache", "without_cache"):
+                tracker = SeqTrackTracker(net, cfg, device, use_cache=cache == "with_cache", precision=precision)
+                tracker.initialize(frames[0], first_box)
+                tracker.track(frames[1])  # warm-up
+                _sync(device)
+                start = time.perf_counter()
+                for frame in frames[2:]:
+                    tracker.track(frame)
+                _sync(device)
+                rates[(precision.name, cache)].append(len(frames[2:]) / (time.perf_counter() - start))
+    result = {f"fps_{cache}": max(rates[("fp32", cache)]) for cache in ("with_cache", "without_cache")}
+    result["frames"] = len(frames) - 2
+    if bf16.bf16:
+        result["bf16"] = {f"fps_{cache}": max(rates[("bf16", cache)]) for cache in ("with_cache", "without_cache")}
+        result["bf16_over_fp32"] = result["bf16"]["fps_with_cache"] / result["fps_with_cache"]
+    else:
+        result["bf16"] = {"skipped": bf16.reason}
+    return result
 
 
 # ------------------------------------------------------------------------------------------------ report
@@ -349,16 +365,27 @@ def format_report(report: dict) -> str:
         if "step" in c:
             s = c["step"]
             for mode, m in s["modes"].items():
+                if "skipped" in m:
+                    lines.append(f"step        {mode:<22} skipped: {m['skipped']}")
+                    continue
                 lines.append(f"step        {mode:<22} batch {s['batch_size']}: full {m['full_samples_per_s']:8.3f} "
                              f"samples/s, bare {m['bare_samples_per_s']:8.3f} (full/bare {m['full_over_bare']:.3f}), "
                              f"{m['achieved_tflops']:.3f} TFLOP/s")
+            if "bf16_over_fp32" in s:
+                lines.append(f"step        bf16 / fp32 (full step): {s['bf16_over_fp32']:.2f}x")
         if "checkpoint" in c:
             k = c["checkpoint"]
             lines.append(f"checkpoint  {k['size_mb']:7.1f} MiB, save {k['save_s']:.3f} s, load {k['load_s']:.3f} s")
         if "track" in c:
             t = c["track"]
-            lines.append(f"track       {t['fps_with_cache']:7.2f} frames/s with the decoder cache, "
+            lines.append(f"track       fp32 {t['fps_with_cache']:7.2f} frames/s with the decoder cache, "
                          f"{t['fps_without_cache']:.2f} without ({t['frames']} frames of 1280x720)")
+            b = t.get("bf16", {})
+            if "skipped" in b:
+                lines.append(f"track       bf16 skipped: {b['skipped']}")
+            elif b:
+                lines.append(f"track       bf16 {b['fps_with_cache']:7.2f} frames/s with the decoder cache, "
+                             f"{b['fps_without_cache']:.2f} without; bf16 / fp32 {t['bf16_over_fp32']:.2f}x")
     return "\n".join(lines)
 
 

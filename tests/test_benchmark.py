@@ -11,7 +11,8 @@ from e2e import load_script
 benchmark = load_script("benchmark")
 
 
-def test_quick_run_reports_every_stage(tmp_path, capsys):
+def test_quick_run_reports_every_stage(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SEQTRACK_CPU_BF16", "force")  # the bf16 side too, whatever this machine's CPU
     out = tmp_path / "bench.json"
     code = benchmark.main(["--quick", "--config", "seqtrack_tiny", "--device", "cpu", "--workers", "1",
                            "--data_dir", str(tmp_path / "data"), "--out", str(out)])
@@ -31,12 +32,15 @@ def test_quick_run_reports_every_stage(tmp_path, capsys):
         data["samples_per_s_1_process"] / (report["decode"]["1280x720"]["frames_per_s"] / 3))
     step = tiny["step"]
     assert step["batch_size"] == 2 and step["flops_per_sample"] > 1e7
-    fp32 = step["modes"]["fp32"]
-    assert fp32["full_samples_per_s"] > 0 and fp32["bare_samples_per_s"] > 0
+    fp32, bf16 = step["modes"]["fp32"], step["modes"]["bf16"]
+    assert fp32["full_samples_per_s"] > 0 and fp32["bare_samples_per_s"] > 0 and bf16["full_samples_per_s"] > 0
+    assert step["bf16_over_fp32"] == pytest.approx(bf16["full_samples_per_s"] / fp32["full_samples_per_s"])
     assert tiny["checkpoint"]["size_mb"] > 1 and tiny["checkpoint"]["save_s"] > 0
     assert tiny["track"]["fps_with_cache"] > 0 and tiny["track"]["fps_without_cache"] > 0
+    assert tiny["track"]["bf16"]["fps_with_cache"] > 0 and tiny["track"]["bf16_over_fp32"] > 0
     printed = capsys.readouterr().out
-    for label in ("decode  1280x720", "data ", "step ", "checkpoint ", "track ", "--quick: smoke run"):
+    for label in ("decode  1280x720", "data ", "step ", "checkpoint ", "track ", "--quick: smoke run",
+                  "bf16 / fp32"):
         assert label in printed
     # The generated frames are kept in --data_dir and reused (nothing rewritten) by the next run.
     assert (tmp_path / "data" / "lasot_1280x720" / "airplane").is_dir()

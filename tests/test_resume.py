@@ -103,3 +103,28 @@ def test_other_architecture_is_refused_with_the_keys_named(tmp_path, straight, s
 def test_a_finished_run_resumed_trains_nothing(tmp_path, straight, synthetic_lasot):
     trainer = train(tmp_path, synthetic_lasot, resume=str(checkpoint(straight, 3)))
     assert trainer.epoch == 3 and not checkpoint(tmp_path, 3).exists()
+
+
+@pytest.fixture(scope="module")
+def straight_bf16(tmp_path_factory, synthetic_lasot):
+    """Three epochs in bf16 (TRAIN.AMP; forced where the CPU would only emulate bf16), checkpoints kept."""
+    run = tmp_path_factory.mktemp("straight_bf16")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SEQTRACK_CPU_BF16", "force")
+        cfg = tiny_config(FAST, TRAIN__AMP=True, TRAIN__CHECKPOINT_INTERVAL_SAMPLES=24)
+        run_training(cfg, "seqtrack_tiny", run, lasot_dir=str(synthetic_lasot),
+                     checkpoint_hooks=[keep_copies(run / "kept")])
+    return run
+
+
+@pytest.mark.parametrize("start", ["SEQTRACK_ep0001.pth.tar", "SEQTRACK_ep0002_s00000024.pth.tar"])
+def test_a_bf16_run_resumed_is_exact(tmp_path, straight_bf16, straight, synthetic_lasot, monkeypatch, start):
+    monkeypatch.setenv("SEQTRACK_CPU_BF16", "force")
+    train(tmp_path, synthetic_lasot, resume=str(straight_bf16 / "kept" / start), TRAIN__AMP=True)
+    first = (2, 32) if "_s" in start else (2, 0)
+    expected = {k: v for k, v in figures(straight_bf16, "interval").items() if k >= first}
+    assert expected and figures(tmp_path, "interval") == expected
+    assert weights_equal(final_weights(tmp_path, 3), final_weights(straight_bf16, 3))
+    assert "Precision: bf16" in paths(tmp_path).log_file.read_text()
+    # ... and it trained in bf16: the fp32 straight run (same config otherwise) ends elsewhere
+    assert not weights_equal(final_weights(straight_bf16, 3), final_weights(straight, 3))

@@ -142,6 +142,7 @@ class SeqTrackTracker:
         self.templates = None  # (T, 1, 3, S, S) normalised crops; index 0 = first frame, never replaced
         self.state = None  # the current box, xywh frame pixels
         self.frame_id = 0  # frames tracked since initialize
+        self.last_tokens = None  # the four coordinate bins chosen on the last frame (for comparisons)
 
     def _crop(self, image: np.ndarray, box_xywh: Sequence[float], factor: float, size: int) -> tuple:
         """(normalised crop (1, 1, 3, size, size) on the device, its window)."""
@@ -183,6 +184,7 @@ class SeqTrackTracker:
         with self.precision.autocast():
             memory = self.net.encode(self.templates, search)  # (1, N, hidden)
             boxes, confidence = self.net.inference(memory, window=p.window, use_cache=self.use_cache)
+        self.last_tokens = torch.round(boxes[0] * (p.bins - 1)).long().tolist()
         frame_box = crop_to_frame_box(boxes[0].cpu(), p.seq_format, window, p.search_size)
         self.state = clip_box(frame_box, height, width)
         confidence = float(confidence[0])

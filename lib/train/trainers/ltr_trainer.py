@@ -1,7 +1,9 @@
-"""The epoch loop: seeded per-epoch data, the optimisation step, timed logging, checkpoints."""
+"""The epoch loop: seeded per-epoch data, the optimisation step (over ACCUM_STEPS micro-batches), timed logging,
+checkpoints."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from functools import partial
@@ -11,6 +13,7 @@ import torch
 from torch.utils.data import DataLoader, Sampler
 
 from lib.checkpoint.checkpointer import Checkpointer, Restored, TrainingPosition
+from lib.checkpoint.io import CheckpointError
 from lib.checkpoint.paths import RunPaths
 from lib.config.seqtrack.config import ConfigError
 from lib.train.trainers.progress import ProgressClock, StatMeter, format_stats
@@ -26,8 +29,9 @@ class EpochBatchSampler(Sampler):
     """Index batches of one epoch for one process, starting at a given global batch.
 
     Global batch ``k`` holds sample indices ``[k*G, (k+1)*G)`` with ``G = batch_size * world_size``;
-    process ``r`` takes the ``r``-th slice of each. Sample indices do not depend on the worker count, and a
-    mid-epoch resume starts at a later batch instead of replaying the earlier ones.
+    process ``r`` takes the ``r``-th slice of each. Sample indices do not depend on the worker count or on
+    gradient accumulation (a batch here is one micro-batch), and a mid-epoch resume starts at a later batch
+    instead of replaying the earlier ones.
     """
 
     def __init__(self, num_batches: int, batch_size: int, world_size: int, rank: int, start_batch: int = 0):
@@ -66,7 +70,15 @@ def record_fields(means: dict, suffix: str = "") -> dict:
 
 class LTRTrainer:
     """Runs epochs of ``actor`` over ``dataset`` with the optimiser, scheduler and logging; its
-    :class:`~lib.checkpoint.checkpointer.Checkpointer` saves and restores the run."""
+    :class:`~lib.checkpoint.checkpointer.Checkpointer` saves and restores the run.
+
+    With ``TRAIN.ACCUM_STEPS = k`` one optimizer step takes the gradients of ``k`` consecutive micro-batches of
+    ``BATCH_SIZE`` per process (``step_samples = BATCH_SIZE x processes x k`` samples). Epochs, the LR schedule,
+    the log's sample counts and the checkpoints stay in samples; ``global_step`` counts optimizer steps. The
+    log lines and mid-epoch checkpoints come at optimizer-step boundaries only: each at the first boundary at or
+    after its multiple of ``LOG_INTERVAL_SAMPLES`` / ``CHECKPOINT_INTERVAL_SAMPLES``, so a checkpoint never
+    holds half-accumulated gradients and a resume is exact.
+    """
 
     def __init__(self, actor, dataset, collate_fn, optimizer, lr_scheduler, grad_scaler, cfg, paths: RunPaths,
                  dist_info, device: torch.device, metrics_writer=None, tb_writer=None, after_epoch=None):
@@ -96,17 +108,26 @@ class LTRTrainer:
         logger.info("Precision: %s (%s)", self.precision.name, self.precision.reason)
         train = cfg.TRAIN
         self.batch_size = train.BATCH_SIZE
-        self.global_batch = train.BATCH_SIZE * dist_info.world_size
-        self.num_batches = cfg.DATA.TRAIN.SAMPLE_PER_EPOCH // self.global_batch
-        if self.num_batches == 0:
+        self.accum_steps = train.ACCUM_STEPS
+        self.global_batch = train.BATCH_SIZE * dist_info.world_size  # samples of one micro-batch, all processes
+        self.step_samples = self.global_batch * self.accum_steps  # samples of one optimizer step
+        self.num_steps = cfg.DATA.TRAIN.SAMPLE_PER_EPOCH // self.step_samples  # optimizer steps per epoch
+        if self.num_steps == 0:
             raise ConfigError(f"DATA.TRAIN.SAMPLE_PER_EPOCH ({cfg.DATA.TRAIN.SAMPLE_PER_EPOCH}) is smaller than one "
-                              f"batch of all processes together (TRAIN.BATCH_SIZE {train.BATCH_SIZE} x "
-                              f"{dist_info.world_size} process(es) = {self.global_batch}): raise SAMPLE_PER_EPOCH or "
-                              f"lower BATCH_SIZE")
-        self.epoch_samples = self.num_batches * self.global_batch
+                              f"optimizer step of all processes together (TRAIN.BATCH_SIZE {train.BATCH_SIZE} x "
+                              f"{dist_info.world_size} process(es) x TRAIN.ACCUM_STEPS {self.accum_steps} = "
+                              f"{self.step_samples}): raise SAMPLE_PER_EPOCH or lower BATCH_SIZE or ACCUM_STEPS")
+        self.num_batches = self.num_steps * self.accum_steps  # micro-batches per epoch
+        self.epoch_samples = self.num_steps * self.step_samples
         if self.epoch_samples != cfg.DATA.TRAIN.SAMPLE_PER_EPOCH:
-            logger.warning("SAMPLE_PER_EPOCH %d is not a multiple of the global batch %d: epochs train %d samples",
-                           cfg.DATA.TRAIN.SAMPLE_PER_EPOCH, self.global_batch, self.epoch_samples)
+            logger.warning("SAMPLE_PER_EPOCH %d is not a multiple of the samples of one optimizer step %d (global "
+                           "batch %d x ACCUM_STEPS %d): epochs train %d samples", cfg.DATA.TRAIN.SAMPLE_PER_EPOCH,
+                           self.step_samples, self.global_batch, self.accum_steps, self.epoch_samples)
+        checkpoint_every = train.CHECKPOINT_INTERVAL_SAMPLES
+        if checkpoint_every and checkpoint_every % self.step_samples:
+            logger.info("TRAIN.CHECKPOINT_INTERVAL_SAMPLES %d is not a multiple of the samples of one optimizer "
+                        "step %d: each mid-epoch checkpoint is taken at the first step boundary after its multiple",
+                        checkpoint_every, self.step_samples)
         self.clock = ProgressClock(train.LOG_INTERVAL_SAMPLES, time.time())
         self.last_log_samples = 0
         self.trainable = [p for p in self.net.parameters() if p.requires_grad]
@@ -128,6 +149,13 @@ class LTRTrainer:
     def load_state(self, path: Path, state: dict, restore_rng: bool = True) -> Restored:
         """Resume from ``state`` (read from ``path``): parts, position, history, RNGs and running sums."""
         restored = self.checkpointer.load(path, state, restore_rng)
+        samples = restored.position.samples_in_epoch
+        if samples % self.step_samples:
+            raise CheckpointError(f"{path} was saved after sample {samples} of its epoch, which is not a boundary of "
+                                  f"this run's optimizer steps of {self.step_samples} samples (TRAIN.BATCH_SIZE "
+                                  f"{self.batch_size} x {self.dist.world_size} process(es) x TRAIN.ACCUM_STEPS "
+                                  f"{self.accum_steps}): resume from an epoch checkpoint, or with the batch size, "
+                                  f"processes and ACCUM_STEPS it was written with")
         self.epoch = restored.position.completed_epochs
         self.samples_in_epoch = restored.position.samples_in_epoch
         self.global_step = restored.position.global_step
@@ -141,11 +169,15 @@ class LTRTrainer:
     def epoch_seed(self, epoch: int) -> int:
         return derive_epoch_seed(self.cfg.TRAIN.SEED, epoch, self.cfg.TRAIN.SEED_MODE)
 
+    def batch_sampler(self, start_samples: int) -> EpochBatchSampler:
+        """This process's micro-batches of an epoch from sample ``start_samples`` (an optimizer-step boundary)."""
+        return EpochBatchSampler(self.num_batches, self.batch_size, self.dist.world_size, self.dist.rank,
+                                 start_batch=start_samples // self.global_batch)
+
     def make_loader(self, epoch: int, start_samples: int) -> DataLoader:
         epoch_seed = self.epoch_seed(epoch)
         self.dataset.set_epoch_seed(epoch_seed)  # before the iterator: workers copy the dataset then
-        batch_sampler = EpochBatchSampler(self.num_batches, self.batch_size, self.dist.world_size,
-                                          self.dist.rank, start_batch=start_samples // self.global_batch)
+        batch_sampler = self.batch_sampler(start_samples)
         workers = self.cfg.TRAIN.NUM_WORKER
         return DataLoader(
             self.dataset, batch_sampler=batch_sampler, num_workers=workers, collate_fn=self.collate_fn,
@@ -181,30 +213,63 @@ class LTRTrainer:
         self.net.train()
         epoch_start = time.time()
         samples = start_samples
-        checkpoint_every = self.cfg.TRAIN.CHECKPOINT_INTERVAL_SAMPLES
-        for batch in self.make_loader(epoch, start_samples):
-            self.train_step(batch)
+        # start_samples is a step boundary (load_state insists), so every k-th micro-batch closes a step.
+        for index, batch in enumerate(self.make_loader(epoch, start_samples)):
+            position = index % self.accum_steps  # of this micro-batch in its optimizer step
+            self.accumulate(batch, position, self.accum_steps)
             samples += self.global_batch
-            if self.clock.due(samples):
-                self.log_interval(epoch, samples)
-            if checkpoint_every and samples < self.epoch_samples and \
-                    samples // checkpoint_every > (samples - self.global_batch) // checkpoint_every:
-                self.save_checkpoint(samples_in_epoch=samples)
+            if position == self.accum_steps - 1:
+                self.optimizer_step()
+                self.after_step(epoch, samples)
         self.finish_epoch(epoch, time.time() - epoch_start, samples - start_samples)
 
-    def train_step(self, batch: dict) -> None:
+    def after_step(self, epoch: int, samples: int) -> None:
+        """The log line and the mid-epoch checkpoint due after the optimizer step that ended at ``samples``."""
+        if self.clock.due(samples):
+            self.log_interval(epoch, samples)
+        every = self.cfg.TRAIN.CHECKPOINT_INTERVAL_SAMPLES
+        # Due when this step crossed a multiple of the interval: an interval that falls inside a step (between two
+        # accumulation boundaries) is taken here, at the boundary that ends that step.
+        if every and samples < self.epoch_samples and samples // every > (samples - self.step_samples) // every:
+            self.save_checkpoint(samples_in_epoch=samples)
+
+    def _grad_sync(self, closes_step: bool):
+        """DDP's gradient all-reduce runs in the backward of a step's last micro-batch only (``no_sync`` before)."""
+        if closes_step or not isinstance(self.net, torch.nn.parallel.DistributedDataParallel):
+            return contextlib.nullcontext()
+        return self.net.no_sync()
+
+    def accumulate(self, batch: dict, position: int, micro_batches: int) -> None:
+        """Forward and backward of micro-batch ``position`` of the ``micro_batches`` of one optimizer step, adding
+        its gradients to those of the step so far.
+
+        The loss is divided by ``micro_batches``: the gradients of k micro-batches of B are then those of the mean
+        loss over one batch of k*B. The first micro-batch drops the previous step's gradients (after its forward,
+        as before accumulation existed); only the last one lets DDP all-reduce them.
+        """
         batch = {k: v.to(self.device, non_blocking=True) if torch.is_tensor(v) else v for k, v in batch.items()}
-        with self.precision.autocast():
-            loss, stats = self.actor(batch)
-        self.optimizer.zero_grad(set_to_none=True)
-        self.grad_scaler.scale(loss).backward()
+        with self._grad_sync(closes_step=position == micro_batches - 1):
+            with self.precision.autocast():
+                loss, stats = self.actor(batch)
+            if position == 0:
+                self.optimizer.zero_grad(set_to_none=True)
+            # x / 1 is exact in floating point: ACCUM_STEPS 1 computes what it did before accumulation existed.
+            self.grad_scaler.scale(loss / micro_batches).backward()
+        self.meter.update(stats, self.batch_size)
+
+    def optimizer_step(self) -> None:
+        """Clip the accumulated gradients and step the optimizer (once per ``ACCUM_STEPS`` micro-batches)."""
         if self.cfg.TRAIN.GRAD_CLIP_NORM > 0:
             self.grad_scaler.unscale_(self.optimizer)
             torch.nn.utils.clip_grad_norm_(self.trainable, self.cfg.TRAIN.GRAD_CLIP_NORM)
         self.grad_scaler.step(self.optimizer)
         self.grad_scaler.update()
         self.global_step += 1
-        self.meter.update(stats, self.batch_size)
+
+    def train_step(self, batch: dict) -> None:
+        """One optimizer step on one whole batch, whatever ACCUM_STEPS says (what the benchmarks time)."""
+        self.accumulate(batch, 0, 1)
+        self.optimizer_step()
 
     def current_lr(self) -> float:
         return float(self.optimizer.param_groups[-1]["lr"])  # the last group is the decoder's full lr
