@@ -5,8 +5,10 @@ Library code never prints; the entry points in ``tracking/`` and ``scripts/`` re
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # the work itself failed (network, a full disk, a sequence that could not be tracked)
@@ -33,3 +35,11 @@ def run_reporting_errors(prog: str, body: Callable, args, expected: tuple = (), 
         return fail(exc, EXIT_FAILED, prog)
     except OSError as exc:
         return fail(f"{exc.filename or ''}: {exc.strerror or exc}", EXIT_BAD_INPUT, prog)
+
+
+def write_json_report(path, report: dict) -> None:
+    """Write a script's figures to ``path`` as indented JSON (its folder made if needed) and say so."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {path}")

@@ -51,12 +51,16 @@ What each figure is:
               collate) in this process and with NUM_WORKER DataLoader workers; the time split of one sample;
               and the ratio to the ceiling that full-size decoding alone sets (decode rate / 3 frames)
   step        samples/s of the trainer's full step (batch to device, forward, loss, backward, clipping, AdamW)
-              and of a bare forward + backward + AdamW step of the same network on the same batch
+              and of a bare forward + backward + AdamW step of the same network on the same batch, in fp32
+              and in bf16 (TRAIN.AMP), with the ratio bf16 / fp32
   checkpoint  size, atomic save and weights-only load of a full-state checkpoint
-  track       tracker frames/s on 1280x720 frames with and without the decoder's key/value cache
+  track       tracker frames/s on 1280x720 frames with and without the decoder's key/value cache, in fp32
+              and in bf16 (TEST.AMP), with the ratio bf16 / fp32
 
-Batch of the timed steps: the config's on CUDA, 2 on the CPU (--batch_size to choose). On CUDA the step is
-also timed with TRAIN.AMP (bf16) and, for the config's DETERMINISTIC setting, with the other one.
+Batch of the timed steps: the config's on CUDA, 2 on the CPU (--batch_size to choose). bf16 runs where the
+device computes it natively (CUDA, or a CPU with AVX512-BF16 / AMX / ARM BF16; SEQTRACK_CPU_BF16=force to time
+it emulated) and is reported as skipped elsewhere. On CUDA the step is also timed with the other
+TRAIN.DETERMINISTIC setting.
 Exit codes: 0 done, 1 a stage failed, 2 bad input."""
 
 DEFAULT_CONFIGS = ("seqtrack_tiny", "seqtrack_b256")
@@ -268,6 +272,8 @@ def measure_step(name: str, root: Path, device: torch.device, sizes: Sizes, batc
         cfg = _config(name, overrides)
         configure_determinism(cfg.TRAIN.DETERMINISTIC, device)
         trainer = build_trainer(cfg, name, work_dir, device)
+        if cfg.TRAIN.COMPILE:  # as run_training does it: in place, compiled at the warm-up step below
+            trainer.bare_net.compile()
         net, optimizer = trainer.net, trainer.optimizer
         batch = {k: v.to(device) if torch.is_tensor(v) else v for k, v in host_batch.items()}
         if mode == "bf16" and not trainer.precision.bf16:

@@ -9,7 +9,6 @@ scheduler, the grad scaler and the per-process RNG and meter state, gathered by 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import statistics
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 import torch
 
 from lib.checkpoint.io import CheckpointError
+from lib.cli import run_reporting_errors, write_json_report
 from lib.config.seqtrack.config import Config, ConfigError, config_path, load_config
 from lib.train.benchmarking import build_trainer, random_batch, time_save_and_load
 from lib.train.trainers.ltr_trainer import LTRTrainer
@@ -160,9 +160,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out:
         report = {"torch": torch.__version__, "threads": torch.get_num_threads(), "repeats": args.repeats,
                   "dir": str(Path(args.dir or tempfile.gettempdir()).resolve()), "results": results}
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {args.out}")
+        write_json_report(args.out, report)
     return 0
 
 
@@ -171,14 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if problem := argument_problem(args):
         parser.error(problem)  # exits with 2
-    try:
-        return run(args)
-    except ConfigError as exc:
-        print(f"benchmark_checkpoint: error: {exc}", file=sys.stderr)
-        return 2
-    except (CheckpointError, OSError) as exc:
-        print(f"benchmark_checkpoint: error: {exc}", file=sys.stderr)
-        return 1
+    # A checkpoint that cannot be written or read back is the benchmark failing (1), not bad input.
+    return run_reporting_errors("benchmark_checkpoint", run, args, (ConfigError,), (CheckpointError, OSError))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import math
 import sys
 import tempfile
@@ -37,6 +36,7 @@ from torch.multiprocessing.reductions import StorageWeakRef
 from torch.utils._python_dispatch import TorchDispatchMode  # what FlopCounterMode builds on: sees every operator
 from torch.utils._pytree import tree_flatten
 
+from lib.cli import run_reporting_errors, write_json_report
 from lib.config.seqtrack.config import Config, ConfigError, config_path, load_config
 from lib.models.seqtrack import build_seqtrack
 from lib.train.actors.seqtrack import build_actor
@@ -345,9 +345,7 @@ def run(args: argparse.Namespace) -> int:
                   "margin_gib": args.margin_gib, "margin_fraction": args.margin_fraction,
                   "cuda": torch.cuda.get_device_name() if torch.cuda.is_available() and not args.no_cuda else None,
                   "results": results}
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {args.out}")
+        write_json_report(args.out, report)
     return 0
 
 
@@ -356,11 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if problem := argument_problem(args):
         parser.error(problem)  # exits with 2
-    try:
-        return run(args)
-    except ConfigError as exc:
-        print(f"benchmark_memory: error: {exc}", file=sys.stderr)
-        return 2
+    return run_reporting_errors("benchmark_memory", run, args, (ConfigError,))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ coordinate tokens, the mean IoU between their boxes, and both speeds."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -13,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lib.cli import fail
+from lib.cli import fail, write_json_report
+from lib.utils.box_ops import box_iou_xyxy, box_xywh_to_xyxy
 
 EXAMPLE = """example:
   python scripts/compare_precision.py                                  # SeqTrack-B256, 4 sequences x 40 frames
@@ -37,15 +37,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data_dir", default=None, help="where the sequences are generated (default: a temp dir)")
     parser.add_argument("--out", default=None, help="also write the figures to this JSON file")
     return parser
-
-
-def box_iou(a, b) -> float:
-    """IoU of two xywh boxes (continuous convention)."""
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    inter = max(0.0, min(ax + aw, bx + bw) - max(ax, bx)) * max(0.0, min(ay + ah, by + bh) - max(ay, by))
-    union = aw * ah + bw * bh - inter
-    return inter / union if union > 0 else 0.0
 
 
 def track_all(net, cfg, device, precision, sequences: list) -> tuple:
@@ -94,13 +85,15 @@ def compare(args) -> dict:
     sequences = [load_test_sequence(root, name) for name in names]
     fp32_runs, fp32_fps = track_all(net, cfg, device, resolve_precision(False, device), sequences)
     bf16_runs, bf16_fps = track_all(net, cfg, device, bf16, sequences)
-    same, ious = [], []
+    same, boxes_a, boxes_b = [], [], []
     for name in fp32_runs:
         for (tokens_a, box_a), (tokens_b, box_b) in zip(fp32_runs[name], bf16_runs[name]):
             same.append(tokens_a == tokens_b)
-            ious.append(box_iou(box_a, box_b))
+            boxes_a.append(box_a)
+            boxes_b.append(box_b)
+    ious = box_iou_xyxy(*(box_xywh_to_xyxy(torch.tensor(b, dtype=torch.float64)) for b in (boxes_a, boxes_b)))
     return {"config": args.config, "sequences": len(sequences), "frames": len(same),
-            "same_tokens_fraction": float(np.mean(same)), "mean_box_iou": float(np.mean(ious)),
+            "same_tokens_fraction": float(np.mean(same)), "mean_box_iou": float(ious.mean()),
             "fp32_fps": fp32_fps, "bf16_fps": bf16_fps, "bf16_over_fp32": bf16_fps / fp32_fps,
             "device": str(device), "bf16": bf16.reason}
 
@@ -121,7 +114,7 @@ def main(argv: list | None = None) -> int:
           f"mean IoU of the two trackers' boxes {figures['mean_box_iou']:.4f}; fp32 {figures['fp32_fps']:.2f} "
           f"frames/s, bf16 {figures['bf16_fps']:.2f} ({figures['bf16_over_fp32']:.2f}x)")
     if args.out:
-        Path(args.out).write_text(json.dumps(figures, indent=2) + "\n")
+        write_json_report(args.out, figures)
     return 0
 
 
