@@ -209,3 +209,32 @@ def test_profile_model_reports_parameters_flops_and_fps(capsys):
     with torch.device("meta"):  # shapes only: counting needs no weights
         total = sum(p.numel() for p in build_seqtrack(cfg, load_pretrained=False).parameters())
     assert f"total {total:,}" in out and "GFLOPs per frame" in out and "with the decoder cache" in out
+
+
+def test_amp_tracking_records_its_precision_and_is_not_mixed_with_fp32(save_dir, lasot, tmp_path, capsys,
+                                                                       caplog, monkeypatch):
+    """--amp tracks in bf16 (forced here: the CI host may only emulate it); the folder says so, fp32 results
+    are not added to it, and the boxes are the tracker's, not fp32's written under another name."""
+    monkeypatch.setenv("SEQTRACK_CPU_BF16", "force")
+    caplog.set_level("INFO")
+    results = tmp_path / "results"
+    args = _test_args(save_dir, lasot, results, "--sequence", "mouse-1")
+    assert test_cli.main(args + ["--amp"]) == 0
+    out_dir = results / "seqtrack" / "seqtrack_tiny" / "lasot"
+    assert json.loads((out_dir / "run_info.json").read_text())["precision"] == "bf16"
+    assert "Precision: bf16" in caplog.text
+    bf16_boxes = out_dir.joinpath("mouse-1.txt").read_text()
+    capsys.readouterr()
+    assert test_cli.main(args) == 2  # fp32 into the bf16 folder
+    assert "results tracked in bf16; this run tracks in fp32" in capsys.readouterr().err
+    fp32_results = tmp_path / "fp32"
+    assert test_cli.main(_test_args(save_dir, lasot, fp32_results, "--sequence", "mouse-1")) == 0
+    fp32_dir = fp32_results / "seqtrack" / "seqtrack_tiny" / "lasot"
+    assert json.loads((fp32_dir / "run_info.json").read_text())["precision"] == "fp32"
+    assert len(bf16_boxes.splitlines()) == len(fp32_dir.joinpath("mouse-1.txt").read_text().splitlines())
+
+    demo = tmp_path / "demo"
+    assert video_demo.main(["seqtrack", "seqtrack_tiny", str(lasot / "mouse" / "mouse-1"), "--save_dir",
+                            str(save_dir), "--out", str(demo), "--device", "cpu", "--max_frames", "4", "--amp"]) == 0
+    assert np.loadtxt(demo / "boxes.txt").shape == (4, 4)
+    assert "tracked 4 frames in bf16" in capsys.readouterr().out

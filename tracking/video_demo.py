@@ -215,7 +215,8 @@ def main(argv: list | None = None) -> int:
     except (InputError, ConfigError, CheckpointError, DatasetError) as exc:
         return fail(exc)
     np.savetxt(out_dir / "boxes.txt", boxes, fmt="%.3f", delimiter="\t")
-    print(f"tracked {len(boxes)} frames: boxes in {out_dir / 'boxes.txt'}, annotated output in {written}")
+    print(f"tracked {len(boxes)} frames in {precision.name}: boxes in {out_dir / 'boxes.txt'}, annotated output in "
+          f"{written}")
     return 0
 
 

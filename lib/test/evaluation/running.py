@@ -335,6 +335,7 @@ def run_dataset(loaded: LoadedNetwork, config_name: str, benchmark: Benchmark, s
     dataset_key = benchmark.config_key
     TrackerParams.from_config(loaded.cfg, dataset_key)  # a config that does not fit fails before any work
     precision = resolve_precision(amp, device, "TEST.AMP / --amp")
+    logger.info("Precision: %s (%s)", precision.name, precision.reason)
     info = {"tracker": TRACKER_NAME, "config": config_name, "checkpoint": str(loaded.checkpoint.absolute()),
             "epoch": loaded.epoch, "checkpoint_sha256": file_sha256(loaded.checkpoint), "dataset": benchmark.name,
             "format": RESULT_FORMATS[float_results], "precision": precision.name}
