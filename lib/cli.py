@@ -5,6 +5,7 @@ Library code never prints; the entry points in ``tracking/`` and ``scripts/`` re
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Callable
@@ -35,6 +36,14 @@ def run_reporting_errors(prog: str, body: Callable, args, expected: tuple = (), 
         return fail(exc, EXIT_FAILED, prog)
     except OSError as exc:
         return fail(f"{exc.filename or ''}: {exc.strerror or exc}", EXIT_BAD_INPUT, prog)
+
+
+def parse_checked(parser: argparse.ArgumentParser, argv, problem: Callable) -> argparse.Namespace:
+    """``parser``'s arguments; ``problem(args)`` (a message, or None) exits with argparse's usage line and 2."""
+    args = parser.parse_args(argv)
+    if message := problem(args):
+        parser.error(message)
+    return args
 
 
 def write_json_report(path, report: dict) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 from lib.checkpoint.io import CheckpointError
-from lib.cli import run_reporting_errors, write_json_report
+from lib.cli import parse_checked, run_reporting_errors, write_json_report
 from lib.config.seqtrack.config import Config, ConfigError, config_path, load_config
 from lib.train.benchmarking import build_trainer, random_batch, time_save_and_load
 from lib.train.trainers.ltr_trainer import LTRTrainer
@@ -165,10 +165,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if problem := argument_problem(args):
-        parser.error(problem)  # exits with 2
+    args = parse_checked(build_parser(), argv, argument_problem)
     # A checkpoint that cannot be written or read back is the benchmark failing (1), not bad input.
     return run_reporting_errors("benchmark_checkpoint", run, args, (ConfigError,), (CheckpointError, OSError))
 

@@ -36,7 +36,7 @@ from torch.multiprocessing.reductions import StorageWeakRef
 from torch.utils._python_dispatch import TorchDispatchMode  # what FlopCounterMode builds on: sees every operator
 from torch.utils._pytree import tree_flatten
 
-from lib.cli import run_reporting_errors, write_json_report
+from lib.cli import parse_checked, run_reporting_errors, write_json_report
 from lib.config.seqtrack.config import Config, ConfigError, config_path, load_config
 from lib.models.seqtrack import build_seqtrack
 from lib.train.actors.seqtrack import build_actor
@@ -350,10 +350,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if problem := argument_problem(args):
-        parser.error(problem)  # exits with 2
+    args = parse_checked(build_parser(), argv, argument_problem)
     return run_reporting_errors("benchmark_memory", run, args, (ConfigError,))
 
 
