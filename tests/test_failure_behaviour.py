@@ -290,14 +290,20 @@ def test_ctrl_c_ends_the_final_wait_with_a_summary_and_the_next_run_pushes_what_
     args = ["tracking/train.py", *TINY, "--save_dir", str(tmp_path), "--lasot_dir", str(synthetic_lasot),
             "--repo_id", "tester/resumed", "--opts", *FAST_OPTS, "TRAIN.EPOCH", "2"]
     with silent_hub(tmp_path / "hf_home_silent"):
-        env = dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1", SEQTRACK_HUB_STALL_TIMEOUT="600")
+        env = dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1", SEQTRACK_HUB_STALL_TIMEOUT="600",
+                   PYTHONFAULTHANDLER="1")
         process = subprocess.Popen([sys.executable, *args], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True)
         try:
             _wait_for(lambda: log.is_file() and "Hub: waiting for the upload of epoch(s) 1\u20132" in log.read_text(),
                       "the end-of-run wait")
             process.send_signal(signal.SIGINT)
-            out, err = process.communicate(timeout=60)
+            try:
+                out, err = process.communicate(timeout=60)
+            except subprocess.TimeoutExpired:  # say where it hangs: faulthandler prints every thread on SIGABRT
+                process.send_signal(signal.SIGABRT)
+                out, err = process.communicate(timeout=30)
+                pytest.fail(f"the run did not stop within 60 s of Ctrl-C; its threads:\n{err}\n{out[-3000:]}")
         finally:
             process.kill()
     assert process.returncode == 130, err

@@ -73,6 +73,7 @@ CARD_IN_REPO = "README.md"
 PUSH_FILE = "push.json"  # in a staging folder: the epoch and what its model card needs; written last
 _MAX_RETRY_DELAY = 300.0
 _WAIT_REPORT_EVERY = 60.0  # seconds between 'still waiting' lines at the end of a run
+_JOIN_POLL = 0.5  # seconds of each join of the upload thread while waiting for it
 PENDING = "still pending when the run ended"
 
 
@@ -383,15 +384,21 @@ class HubUploader:
     def _wait(self, timeout: float, reason: str) -> None:
         """Join the worker for at most ``timeout`` s, saying what it waits for, then give up on what is left."""
         deadline = time.monotonic() + timeout
+        next_report = time.monotonic()
         while self._worker.is_alive() and self._pending():
-            remaining = deadline - time.monotonic()
+            now = time.monotonic()
+            remaining = deadline - now
             if remaining <= 0:
                 self._give_up(reason)
                 return
-            logger.info("Hub: waiting for the upload of epoch(s) %s to %s (at most %.0f s more; Ctrl-C stops "
-                        "waiting and keeps them staged for the next run)", format_epochs(self._pending()),
-                        hub_url(self.repo_id), remaining)
-            self._worker.join(min(remaining, _WAIT_REPORT_EVERY))
+            if now >= next_report:
+                logger.info("Hub: waiting for the upload of epoch(s) %s to %s (at most %.0f s more; Ctrl-C stops "
+                            "waiting and keeps them staged for the next run)", format_epochs(self._pending()),
+                            hub_url(self.repo_id), remaining)
+                next_report = now + _WAIT_REPORT_EVERY
+            # Short joins: Ctrl-C is seen within _JOIN_POLL even when the kernel hands SIGINT to another thread
+            # (a long join in C would not notice it until it times out).
+            self._worker.join(min(remaining, _JOIN_POLL))
 
     def _give_up(self, reason: str) -> None:
         """Stop the worker at its next retry wait and mark every pending epoch with ``reason``."""
