@@ -292,8 +292,12 @@ def test_ctrl_c_ends_the_final_wait_with_a_summary_and_the_next_run_pushes_what_
     with silent_hub(tmp_path / "hf_home_silent"):
         env = dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1", SEQTRACK_HUB_STALL_TIMEOUT="600",
                    PYTHONFAULTHANDLER="1")
+        # A test run started in the background of a shell (`cmd &`, nohup) inherits SIGINT ignored, and so would
+        # the run: give it the default disposition, so that Python turns SIGINT into KeyboardInterrupt as in a
+        # terminal.
         process = subprocess.Popen([sys.executable, *args], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True)
+                                   stderr=subprocess.PIPE, text=True,
+                                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         try:
             _wait_for(lambda: log.is_file() and "Hub: waiting for the upload of epoch(s) 1\u20132" in log.read_text(),
                       "the end-of-run wait")

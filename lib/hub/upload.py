@@ -396,8 +396,8 @@ class HubUploader:
                             "waiting and keeps them staged for the next run)", format_epochs(self._pending()),
                             hub_url(self.repo_id), remaining)
                 next_report = now + _WAIT_REPORT_EVERY
-            # Short joins: Ctrl-C is seen within _JOIN_POLL even when the kernel hands SIGINT to another thread
-            # (a long join in C would not notice it until it times out).
+            # Short joins: Ctrl-C is acted on within _JOIN_POLL whichever thread the kernel hands SIGINT to (a
+            # long join only notices a signal that interrupts its own wait).
             self._worker.join(min(remaining, _JOIN_POLL))
 
     def _give_up(self, reason: str) -> None:
