@@ -30,7 +30,7 @@ from lib.config.seqtrack.config import ConfigError
 from lib.data.benchmarks.registry import BENCHMARKS
 from lib.utils.box_ops import seq_format_to_cxcywh
 from lib.utils.crop import CropWindow, crop_box_to_frame, crop_image, crop_window
-from lib.utils.precision import Precision
+from lib.utils.precision import Precision, resolve_precision
 
 UPDATE_SCORE_SCALE = 10.0  # the original's factor between the confidence sum and the update threshold
 CLIP_MARGIN = 10  # pixels: a box keeps at least this much of itself (and this size) inside the frame
@@ -132,7 +132,7 @@ class SeqTrackTracker:
         self.params = TrackerParams.from_config(cfg, dataset_name)
         self.device = torch.device(device)
         # fp32 unless asked (TEST.AMP / --amp): the original's evaluation is fp32
-        self.precision = precision or Precision("fp32", self.device.type, "TEST.AMP is off")
+        self.precision = precision or resolve_precision(False, self.device, "TEST.AMP")
         self.net = net.to(self.device).eval()
         if self.precision.bf16:
             # A bf16 copy of the weights, made once: autocast would otherwise cast every weight at every frame
@@ -142,7 +142,14 @@ class SeqTrackTracker:
         self.templates = None  # (T, 1, 3, S, S) normalised crops; index 0 = first frame, never replaced
         self.state = None  # the current box, xywh frame pixels
         self.frame_id = 0  # frames tracked since initialize
-        self.last_tokens = None  # the four coordinate bins chosen on the last frame (for comparisons)
+        self._last_box = None  # the last frame's decoded box in the crop, in [0, 1] (tokens / (bins - 1))
+
+    @property
+    def last_tokens(self) -> list | None:
+        """The four coordinate bins chosen on the last frame (for comparisons; None before the first)."""
+        if self._last_box is None:
+            return None
+        return torch.round(self._last_box.float() * (self.params.bins - 1)).long().tolist()
 
     def _crop(self, image: np.ndarray, box_xywh: Sequence[float], factor: float, size: int) -> tuple:
         """(normalised crop (1, 1, 3, size, size) on the device, its window)."""
@@ -170,6 +177,7 @@ class SeqTrackTracker:
         self.templates = template.repeat(1 + len(p.update_intervals), 1, 1, 1, 1)  # (T, 1, 3, S, S)
         self.state = box
         self.frame_id = 0
+        self._last_box = None
 
     @torch.no_grad()
     def track(self, image: np.ndarray) -> TrackOutput:
@@ -184,7 +192,7 @@ class SeqTrackTracker:
         with self.precision.autocast():
             memory = self.net.encode(self.templates, search)  # (1, N, hidden)
             boxes, confidence = self.net.inference(memory, window=p.window, use_cache=self.use_cache)
-        self.last_tokens = torch.round(boxes[0] * (p.bins - 1)).long().tolist()
+        self._last_box = boxes[0]
         frame_box = crop_to_frame_box(boxes[0].cpu(), p.seq_format, window, p.search_size)
         self.state = clip_box(frame_box, height, width)
         confidence = float(confidence[0])
